@@ -1,0 +1,122 @@
+"""`finops aws import-cur` and `finops aws list-manifests`."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from rich.console import Console
+from rich.table import Table
+
+from finops.config import CUR_VERSIONS, AwsExport, load_config
+
+from .display import human_bytes, import_progress, print_import_summary
+
+
+def register(nouns: argparse._SubParsersAction) -> None:
+    aws = nouns.add_parser("aws", help="AWS billing exports (CUR v1, CUR 2.0, FOCUS)")
+    verbs = aws.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+
+    imp = verbs.add_parser("import-cur", help="import new and restated billing periods into DuckDB")
+    _selection_flags(imp)
+    imp.add_argument("--period", type=_period, help="only this billing period (YYYY-MM)")
+    imp.set_defaults(run=import_cur)
+
+    ls = verbs.add_parser("list-manifests", help="list each billing period's manifest and its import status")
+    _selection_flags(ls)
+    ls.set_defaults(run=list_manifests)
+
+
+def _selection_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--export", action="append", dest="exports", metavar="NAME",
+                        help="a configured export (repeatable; default: all)")
+    one_off = parser.add_argument_group("one-off source (instead of the configured exports)")
+    one_off.add_argument("--bucket", help="S3 bucket holding the export")
+    one_off.add_argument("--prefix", default="", help="S3 prefix the export was set up with")
+    one_off.add_argument("--region", help="bucket region")
+    one_off.add_argument("--endpoint-url", help="S3-compatible endpoint (MinIO, Ceph, ...)")
+    one_off.add_argument("--path", help="local folder standing for s3://bucket/prefix")
+    one_off.add_argument("--export-name", help="report (CUR v1) or export (CUR 2.0, FOCUS) name")
+    one_off.add_argument("--cur-version", choices=CUR_VERSIONS, default="v2", help="export type (default v2)")
+
+
+def _period(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a billing period (YYYY-MM)")
+    return value
+
+
+def _one_off(args: argparse.Namespace) -> list[dict] | None:
+    if not (args.bucket or args.path):
+        if args.export_name:
+            raise ValueError("--export-name needs --bucket or --path")
+        return None
+    if not args.export_name:
+        raise ValueError("a one-off source needs --export-name")
+    source = {"name": args.export_name, "cur_version": args.cur_version}
+    for key in ("bucket", "prefix", "region", "endpoint_url", "path"):
+        value = getattr(args, key)
+        if value:
+            source[key] = value
+    AwsExport(**source)  # validate before starting a flow run
+    return [source]
+
+
+def import_cur(args: argparse.Namespace) -> int:
+    return run_import(exports=args.exports, period=args.period, data_dir=args.data_dir, sources=_one_off(args))
+
+
+def run_import(**parameters) -> int:
+    """Run the aws-cur flow with a live progress line, then print its summary; the exit code."""
+    from flows.aws_cur import aws_cur
+
+    with import_progress():
+        state = aws_cur(**parameters, return_state=True)
+    results = state.result(raise_on_failure=False)
+    if isinstance(results, BaseException):
+        print(f"finops: import failed: {results}")
+        return 1
+    print_import_summary(results)
+    return 1 if state.is_failed() else 0
+
+
+def list_manifests(args: argparse.Namespace) -> int:
+    from tasks import state
+    from tasks.aws.manifests import BrokenManifest, discover
+    from tasks.aws.settings import PROVIDER
+    from tasks.aws.storage import export_filesystem
+    from tasks.errors import ImportFailed
+
+    config = load_config().with_overrides(args.data_dir)
+    sources = _one_off(args)
+    exports = [AwsExport(**s) for s in sources] if sources else [
+        e for e in config.aws_exports if not args.exports or e.name in args.exports]
+    if not exports:
+        raise ValueError("no AWS exports configured: add [[aws.exports]] to config.toml or pass a one-off source")
+
+    table = Table(title="AWS billing export manifests", title_justify="left")
+    for column, justify in (("export", "left"), ("period", "left"), ("manifest id", "left"), ("files", "right"),
+                            ("size", "right"), ("status", "left")):
+        table.add_column(column, justify=justify)
+    failed = False
+    for export in exports:
+        known = state.read_state(config.database, PROVIDER, export.name)
+        try:
+            fs, root = export_filesystem(export)
+            found = discover(fs, root, export)
+        except ImportFailed as exc:
+            table.add_row(export.name, "", "", "", "", f"[red]error: {exc}[/]")
+            failed = True
+            continue
+        for m in found:
+            if isinstance(m, BrokenManifest):
+                table.add_row(m.export, m.billing_period, "", "", "", f"[red]error: {m.error}[/]")
+                failed = True
+                continue
+            status = state.status(known.get(m.billing_period), m.fingerprint)
+            label = {"new": "[green]new[/]", "changed": "[yellow]changed since last import[/]",
+                     "unchanged": "already imported"}[status]
+            table.add_row(m.export, m.billing_period, m.manifest_id, str(len(m.files)), human_bytes(m.total_bytes),
+                          label)
+    Console().print(table)
+    return 1 if failed else 0

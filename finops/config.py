@@ -1,0 +1,141 @@
+"""Configuration: config.toml, then OPEN_FINOPS_<SECTION>_<KEY> environment variables, then CLI flags.
+
+Only locations and names live here. AWS credentials never do: they come from the standard AWS
+credential chain (environment, shared profile, instance role) when a bucket is read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+ENV_PREFIX = "OPEN_FINOPS_"
+CUR_VERSIONS = ("v1", "v2", "focus")
+# Export names become table names and S3 path segments; keep them to what AWS allows.
+EXPORT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+
+
+class ConfigError(ValueError):
+    """The configuration is incomplete or contradicts itself."""
+
+
+@dataclass(frozen=True)
+class AwsExport:
+    """One AWS billing export: a legacy CUR report, a CUR 2.0 export or a FOCUS export."""
+
+    name: str
+    cur_version: str = "v2"
+    bucket: str | None = None
+    prefix: str = ""
+    region: str | None = None
+    endpoint_url: str | None = None
+    path: str | None = None
+
+    def __post_init__(self) -> None:
+        if not EXPORT_NAME.match(self.name or ""):
+            raise ConfigError(f"aws export name {self.name!r} is not a valid export name")
+        if self.cur_version not in CUR_VERSIONS:
+            raise ConfigError(
+                f"aws export {self.name!r}: cur_version must be one of {', '.join(CUR_VERSIONS)}, "
+                f"not {self.cur_version!r}"
+            )
+        if bool(self.bucket) == bool(self.path):
+            raise ConfigError(f"aws export {self.name!r}: set either bucket (+ prefix) or path, not both or neither")
+
+    @property
+    def table_name(self) -> str:
+        """The raw table in schema aws_billing: the export name in snake_case."""
+        return re.sub(r"[^a-z0-9]+", "_", self.name.lower()).strip("_")
+
+    @property
+    def location(self) -> str:
+        """Where the export lives, for messages (never includes credentials)."""
+        if self.path:
+            return self.path
+        return f"s3://{self.bucket}/{self.prefix.strip('/')}".rstrip("/")
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path = Path("data")
+    aws_exports: tuple[AwsExport, ...] = field(default_factory=tuple)
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "finops.duckdb"
+
+    def export(self, name: str) -> AwsExport:
+        for export in self.aws_exports:
+            if export.name == name:
+                return export
+        known = ", ".join(e.name for e in self.aws_exports) or "none"
+        raise ConfigError(f"no aws export named {name!r} in the configuration (configured: {known})")
+
+    def with_overrides(self, data_dir: str | Path | None = None) -> Config:
+        return replace(self, data_dir=Path(data_dir)) if data_dir else self
+
+
+def default_config_path(env: Mapping[str, str] = os.environ) -> Path:
+    return Path(env.get(f"{ENV_PREFIX}CONFIG", "config.toml"))
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -> Config:
+    """Read config.toml (if present) and apply OPEN_FINOPS_* environment overrides."""
+    path = path or default_config_path(env)
+    raw: dict = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+    project = dict(raw.get("project", {}))
+    aws = dict(raw.get("aws", {}))
+    _apply_env(env, "PROJECT", project)
+    exports = aws.get("exports", [])
+    if f"{ENV_PREFIX}AWS_EXPORTS" in env:
+        # Lists don't fit in a variable name; containers pass the whole list as JSON.
+        try:
+            exports = json.loads(env[f"{ENV_PREFIX}AWS_EXPORTS"])
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{ENV_PREFIX}AWS_EXPORTS is not a JSON list of exports: {exc}") from exc
+
+    unknown = set(project) - {"data_dir"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown [project] keys: {', '.join(sorted(unknown))}")
+    return Config(
+        data_dir=Path(project.get("data_dir", "data")),
+        aws_exports=parse_exports(exports, source=str(path)),
+    )
+
+
+def parse_exports(items: list, source: str = "config") -> tuple[AwsExport, ...]:
+    allowed = {f for f in AwsExport.__dataclass_fields__}
+    exports = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise ConfigError(f"{source}: each [[aws.exports]] entry must be a table, got {item!r}")
+        unknown = set(item) - allowed
+        if unknown:
+            raise ConfigError(f"{source}: aws export {item.get('name')!r} has unknown keys: {', '.join(sorted(unknown))}")
+        exports.append(AwsExport(**item))
+    tables: dict[str, str] = {}
+    for export in exports:
+        other = tables.setdefault(export.table_name, export.name)
+        if other != export.name:
+            raise ConfigError(
+                f"{source}: aws exports {other!r} and {export.name!r} would share table aws_billing.{export.table_name}"
+            )
+    return tuple(exports)
+
+
+def _apply_env(env: Mapping[str, str], section: str, values: dict) -> None:
+    prefix = f"{ENV_PREFIX}{section}_"
+    for key, value in env.items():
+        if key.startswith(prefix):
+            values[key[len(prefix):].lower()] = value

@@ -1,0 +1,64 @@
+"""The `aws-cur` flow: fetch manifests → dedupe by state → dlt load, per export and billing period."""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.states import Failed, State
+
+from finops.config import AwsExport, load_config, parse_exports
+from tasks.aws.imports import PeriodResult, PlannedImport, find_manifests, load_billing_period, plan_imports
+from tasks.report import publish_import_summary
+
+
+@flow(name="aws-cur")
+def aws_cur(exports: list[str] | None = None, period: str | None = None, data_dir: str | None = None,
+            sources: list[dict] | None = None) -> list[dict] | State:
+    """Import AWS billing exports into DuckDB; a failed period fails the run but not the others.
+
+    Args:
+        exports: names of configured exports to import (default: all).
+        period: only this billing period (YYYY-MM).
+        data_dir: overrides `[project] data_dir`.
+        sources: one-off exports (the keys of `[[aws.exports]]`) instead of the configured ones.
+    """
+    config = load_config().with_overrides(data_dir)
+    results: list[PeriodResult] = []
+    for export in _selected(config.aws_exports, exports, sources):
+        found = find_manifests(export, return_state=True)
+        if found.is_failed():
+            results.append(_failure(export, period or "*", found))
+            continue
+        for planned in plan_imports(export, found.result(), config.database, period):
+            results.append(_load(export, planned, config.data_dir))
+    publish_import_summary(results)
+    failed = [r for r in results if r.status == "failed"]
+    data = [r.as_dict() for r in results]
+    if failed:
+        return Failed(message=f"{len(failed)} of {len(results)} billing periods failed: {failed[0].error}", data=data)
+    return data
+
+
+def _selected(configured: tuple[AwsExport, ...], names: list[str] | None, sources: list[dict] | None,
+              ) -> list[AwsExport]:
+    if sources:
+        return list(parse_exports(sources, source="command line"))
+    if not configured:
+        raise ValueError("no AWS exports configured: add [[aws.exports]] to config.toml or pass a one-off source")
+    if not names:
+        return list(configured)
+    unknown = sorted(set(names) - {e.name for e in configured})
+    if unknown:
+        raise ValueError(f"unknown export(s): {', '.join(unknown)}; configured: {', '.join(e.name for e in configured)}")
+    return [e for e in configured if e.name in names]
+
+
+def _load(export: AwsExport, planned: PlannedImport, data_dir) -> PeriodResult:
+    state = load_billing_period(export, planned, data_dir, return_state=True)
+    if state.is_failed():
+        return _failure(export, planned.manifest.billing_period, state, planned.manifest)
+    return state.result()
+
+
+def _failure(export: AwsExport, period: str, state: State, manifest=None) -> PeriodResult:
+    error = state.result(raise_on_failure=False)
+    return PeriodResult(export.name, period, "failed", getattr(manifest, "manifest_id", None), error=str(error))

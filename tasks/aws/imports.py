@@ -1,0 +1,124 @@
+"""Prefect tasks of the AWS billing import: find manifests, decide what changed, load a period."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+from prefect import task
+from prefect.cache_policies import NONE
+from prefect.tasks import exponential_backoff
+
+from finops.config import AwsExport
+from tasks import state
+from tasks.errors import ManifestError, is_transient
+from tasks.load import run_pipeline
+from tasks.logs import run_logger
+
+from .columns import quote
+from .cur_source import aws_cur
+from .manifests import BrokenManifest, Manifest, discover
+from .settings import COST_COLUMN, DATASET, PERIOD_COLUMN, PROVIDER
+from .storage import export_filesystem
+
+
+@dataclass(frozen=True)
+class PlannedImport:
+    manifest: Manifest | BrokenManifest
+    status: str  # new, changed, unchanged, or "error" for a broken manifest
+    previous: state.ImportRecord | None = None  # what the last import of this period loaded
+
+
+@dataclass(frozen=True)
+class PeriodResult:
+    export: str
+    billing_period: str
+    status: str  # imported, replaced, skipped, failed
+    manifest_id: str | None = None
+    files: int = 0
+    bytes: int = 0
+    rows: int = 0
+    cost: Decimal | None = None
+    error: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _retry_transient(task, task_run, state) -> bool:
+    try:
+        state.result()
+    except Exception as exc:  # the failed task's own exception, re-raised by result()
+        return is_transient(exc)
+    return False
+
+
+RETRIES = dict(retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=2), retry_jitter_factor=0.5,
+               retry_condition_fn=_retry_transient, cache_policy=NONE)
+
+
+@task(name="find-manifests", **RETRIES)
+def find_manifests(export: AwsExport) -> list[Manifest | BrokenManifest]:
+    """Every billing period's current manifest of the export, with its data files stat'ed."""
+    fs, root = export_filesystem(export)
+    return discover(fs, root, export)
+
+
+@task(name="plan-imports", cache_policy=NONE)
+def plan_imports(export: AwsExport, manifests: list[Manifest | BrokenManifest], database: Path,
+                 period: str | None = None) -> list[PlannedImport]:
+    """Decide per billing period: new, changed (to replace) or unchanged (to skip)."""
+    known = state.read_state(database, PROVIDER, export.name)
+    plan = []
+    for manifest in manifests:
+        if period and manifest.billing_period != period:
+            continue
+        if isinstance(manifest, BrokenManifest):
+            plan.append(PlannedImport(manifest, "error"))
+        else:
+            previous = known.get(manifest.billing_period)
+            plan.append(PlannedImport(manifest, state.status(previous, manifest.fingerprint), previous))
+    return plan
+
+
+@task(name="load-billing-period", task_run_name="load-{export.name}-{planned.manifest.billing_period}", **RETRIES)
+def load_billing_period(export: AwsExport, planned: PlannedImport, data_dir: Path) -> PeriodResult:
+    """Replace the period's raw rows with the manifest's files in one transaction, then record it."""
+    logger = run_logger(__name__)
+    manifest = planned.manifest
+    if isinstance(manifest, BrokenManifest):
+        raise ManifestError(manifest.error)
+    if planned.status == state.UNCHANGED:
+        logger.info("%s %s: manifest %s already imported, skipped", export.name, manifest.billing_period,
+                    manifest.manifest_id)
+        return PeriodResult(export.name, manifest.billing_period, "skipped", manifest.manifest_id, len(manifest.files),
+                            manifest.total_bytes, planned.previous.rows_loaded, planned.previous.cost_total)
+
+    database = data_dir / "finops.duckdb"
+    fs, _ = export_filesystem(export)
+    source = aws_cur(manifest, export.table_name, fs, data_dir / "tmp" / "downloads" / export.table_name)
+    run_pipeline(source, pipeline_name=f"aws_cur__{export.table_name}", database=database, dataset=DATASET,
+                 pipelines_dir=data_dir / "tmp" / "dlt")
+
+    cost_column = "billed_cost" if export.cur_version == "focus" else COST_COLUMN
+    with duckdb.connect(str(database)) as con:
+        rows, cost = con.execute(
+            f"SELECT count(*), sum({quote(cost_column)}) FROM {DATASET}.{quote(export.table_name)} "
+            f"WHERE {PERIOD_COLUMN} = ?",
+            [manifest.billing_period],
+        ).fetchone()
+        state.record_import(
+            con, provider=PROVIDER, export=export.name, billing_period=manifest.billing_period,
+            manifest_id=manifest.manifest_id, manifest_path=manifest.path, fingerprint=manifest.fingerprint,
+            files=[{"key": f.key, "size": f.size, "etag": f.etag} for f in manifest.files],
+            rows_loaded=rows, cost_total=cost,
+        )
+    outcome = "replaced" if planned.status == state.CHANGED else "imported"
+    logger.info("%s %s: %s manifest %s: %d files, %d bytes, %d rows, cost %s", export.name,
+                manifest.billing_period, outcome, manifest.manifest_id, len(manifest.files), manifest.total_bytes,
+                rows, cost)
+    return PeriodResult(export.name, manifest.billing_period, outcome, manifest.manifest_id, len(manifest.files),
+                        manifest.total_bytes, rows, cost)
+

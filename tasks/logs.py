@@ -1,0 +1,15 @@
+"""The run logger inside a Prefect run, a plain logger when a task body is called directly."""
+
+from __future__ import annotations
+
+import logging
+
+from prefect import get_run_logger
+from prefect.exceptions import MissingContextError
+
+
+def run_logger(name: str) -> logging.Logger | logging.LoggerAdapter:
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(name)

@@ -1,0 +1,98 @@
+"""Import state: what was imported per provider, export and billing period.
+
+A row says which manifest a period's raw rows came from, with its files, row count and cost
+total. Comparing a manifest's fingerprint with the stored one decides new / changed / unchanged.
+The row is written after the period's rows are committed, so a crash in between only means the
+next run imports the period again, which replaces it with the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+SCHEMA = "finops_state"
+TABLE = f"{SCHEMA}.import_state"
+
+DDL = f"""
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE TABLE IF NOT EXISTS {TABLE} (
+    provider          VARCHAR NOT NULL,
+    export            VARCHAR NOT NULL,
+    billing_period    VARCHAR NOT NULL,
+    manifest_id       VARCHAR NOT NULL,
+    manifest_path     VARCHAR NOT NULL,
+    fingerprint       VARCHAR NOT NULL,
+    files             JSON NOT NULL,
+    file_count        INTEGER NOT NULL,
+    total_bytes       BIGINT NOT NULL,
+    rows_loaded       BIGINT NOT NULL,
+    cost_total        DECIMAL(38, 12),
+    first_imported_at TIMESTAMPTZ NOT NULL,
+    imported_at       TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (provider, export, billing_period)
+);
+"""
+
+NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    provider: str
+    export: str
+    billing_period: str
+    manifest_id: str
+    fingerprint: str
+    rows_loaded: int
+    cost_total: Decimal | None
+    imported_at: datetime
+
+
+def read_state(database: Path, provider: str, export: str) -> dict[str, ImportRecord]:
+    """The stored import per billing period of one export (empty when nothing was imported yet)."""
+    if not database.exists():
+        return {}
+    with duckdb.connect(str(database), read_only=True) as con:
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'import_state'",
+            [SCHEMA],
+        ).fetchone()[0]
+        if not exists:
+            return {}
+        rows = con.execute(
+            f"SELECT provider, export, billing_period, manifest_id, fingerprint, rows_loaded, cost_total, imported_at "
+            f"FROM {TABLE} WHERE provider = ? AND export = ?",
+            [provider, export],
+        ).fetchall()
+    return {row[2]: ImportRecord(*row) for row in rows}
+
+
+def status(record: ImportRecord | None, fingerprint: str) -> str:
+    if record is None:
+        return NEW
+    return UNCHANGED if record.fingerprint == fingerprint else CHANGED
+
+
+def record_import(con: duckdb.DuckDBPyConnection, *, provider: str, export: str, billing_period: str,
+                  manifest_id: str, manifest_path: str, fingerprint: str, files: list[dict],
+                  rows_loaded: int, cost_total: Decimal | None) -> None:
+    """Upsert the state row of one imported period (on an open connection to the database)."""
+    con.execute(DDL)
+    con.execute(
+        f"""
+        INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())
+        ON CONFLICT (provider, export, billing_period) DO UPDATE SET
+            manifest_id = excluded.manifest_id, manifest_path = excluded.manifest_path,
+            fingerprint = excluded.fingerprint, files = excluded.files, file_count = excluded.file_count,
+            total_bytes = excluded.total_bytes, rows_loaded = excluded.rows_loaded,
+            cost_total = excluded.cost_total, imported_at = excluded.imported_at
+        """,
+        [provider, export, billing_period, manifest_id, manifest_path, fingerprint, json.dumps(files), len(files),
+         sum(f["size"] for f in files), rows_loaded, cost_total],
+    )
