@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import flow
 from prefect.states import Failed, State
 
-from finops.config import AwsExport, load_config, parse_exports
+from openfinops.config import AwsExport, load_config
 from tasks.aws.imports import PeriodResult, PlannedImport, find_manifests, load_billing_period, plan_imports
 from tasks.report import publish_import_summary
 
@@ -23,7 +23,7 @@ def aws_cur(exports: list[str] | None = None, period: str | None = None, data_di
     """
     config = load_config().with_overrides(data_dir)
     results: list[PeriodResult] = []
-    for export in _selected(config.aws_exports, exports, sources):
+    for export in config.select_aws_exports(exports, sources):
         found = find_manifests(export, return_state=True)
         if found.is_failed():
             results.append(_failure(export, period or "*", found))
@@ -36,20 +36,6 @@ def aws_cur(exports: list[str] | None = None, period: str | None = None, data_di
     if failed:
         return Failed(message=f"{len(failed)} of {len(results)} billing periods failed: {failed[0].error}", data=data)
     return data
-
-
-def _selected(configured: tuple[AwsExport, ...], names: list[str] | None, sources: list[dict] | None,
-              ) -> list[AwsExport]:
-    if sources:
-        return list(parse_exports(sources, source="command line"))
-    if not configured:
-        raise ValueError("no AWS exports configured: add [[aws.exports]] to config.toml or pass a one-off source")
-    if not names:
-        return list(configured)
-    unknown = sorted(set(names) - {e.name for e in configured})
-    if unknown:
-        raise ValueError(f"unknown export(s): {', '.join(unknown)}; configured: {', '.join(e.name for e in configured)}")
-    return [e for e in configured if e.name in names]
 
 
 def _load(export: AwsExport, planned: PlannedImport, data_dir) -> PeriodResult:

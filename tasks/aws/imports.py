@@ -11,7 +11,7 @@ from prefect import task
 from prefect.cache_policies import NONE
 from prefect.tasks import exponential_backoff
 
-from finops.config import AwsExport
+from openfinops.config import AwsExport
 from tasks import state
 from tasks.errors import ManifestError, is_transient
 from tasks.load import run_pipeline

@@ -24,7 +24,7 @@ from typing import Any
 
 import fsspec
 
-from finops.config import AwsExport
+from openfinops.config import AwsExport
 from tasks.errors import ManifestError
 
 from .storage import access_errors

@@ -15,7 +15,7 @@ from typing import Iterator
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from finops.config import AwsExport
+from openfinops.config import AwsExport
 from tasks.errors import AccessError, DataFileError
 
 

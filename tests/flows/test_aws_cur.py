@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from finops.samples.aws_cur import write_cur_v1, write_cur_v2
+from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
 from flows.aws_cur import aws_cur
 
 PERIODS = ("2026-08", "2026-09")
@@ -205,7 +205,7 @@ def test_crash_mid_import_converges_on_next_run(data_dir, exports, tmp_path):
         import os
         from pathlib import Path
         import tasks.aws.cur_source as cur_source
-        from finops.config import AwsExport
+        from openfinops.config import AwsExport
         from tasks.aws.imports import find_manifests, plan_imports, load_billing_period
 
         real = cur_source.read_batches

@@ -1,4 +1,4 @@
-"""Tests for the deterministic AWS CUR sample generator (finops.samples.aws_cur)."""
+"""Tests for the deterministic AWS CUR sample generator (openfinops.samples.aws_cur)."""
 
 import gzip
 import json
@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from finops.samples.aws_cur import write_cur_v1, write_cur_v2, write_demo
+from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2, write_demo
 
 ROWS = 300
 LINE_ITEM_TYPES = {"Usage", "DiscountedUsage", "RIFee", "Fee", "SavingsPlanCoveredUsage", "SavingsPlanNegation",

@@ -8,7 +8,7 @@ import re
 from rich.console import Console
 from rich.table import Table
 
-from finops.config import CUR_VERSIONS, AwsExport, load_config
+from openfinops.config import CUR_VERSIONS, ConfigError, load_config
 
 from .display import human_bytes, import_progress, print_import_summary
 
@@ -49,21 +49,22 @@ def _period(value: str) -> str:
 def _one_off(args: argparse.Namespace) -> list[dict] | None:
     if not (args.bucket or args.path):
         if args.export_name:
-            raise ValueError("--export-name needs --bucket or --path")
+            raise ConfigError("--export-name needs --bucket or --path")
         return None
     if not args.export_name:
-        raise ValueError("a one-off source needs --export-name")
+        raise ConfigError("a one-off source needs --export-name")
     source = {"name": args.export_name, "cur_version": args.cur_version}
     for key in ("bucket", "prefix", "region", "endpoint_url", "path"):
         value = getattr(args, key)
         if value:
             source[key] = value
-    AwsExport(**source)  # validate before starting a flow run
     return [source]
 
 
 def import_cur(args: argparse.Namespace) -> int:
-    return run_import(exports=args.exports, period=args.period, data_dir=args.data_dir, sources=_one_off(args))
+    sources = _one_off(args)
+    load_config().with_overrides(args.data_dir).select_aws_exports(args.exports, sources)  # fail fast, exit 2
+    return run_import(exports=args.exports, period=args.period, data_dir=args.data_dir, sources=sources)
 
 
 def run_import(**parameters) -> int:
@@ -88,16 +89,15 @@ def list_manifests(args: argparse.Namespace) -> int:
     from tasks.errors import ImportFailed
 
     config = load_config().with_overrides(args.data_dir)
-    sources = _one_off(args)
-    exports = [AwsExport(**s) for s in sources] if sources else [
-        e for e in config.aws_exports if not args.exports or e.name in args.exports]
-    if not exports:
-        raise ValueError("no AWS exports configured: add [[aws.exports]] to config.toml or pass a one-off source")
+    exports = config.select_aws_exports(args.exports, _one_off(args))
 
     table = Table(title="AWS billing export manifests", title_justify="left")
-    for column, justify in (("export", "left"), ("period", "left"), ("manifest id", "left"), ("files", "right"),
-                            ("size", "right"), ("status", "left")):
-        table.add_column(column, justify=justify)
+    table.add_column("export")
+    table.add_column("period", no_wrap=True)
+    table.add_column("manifest id", overflow="fold")
+    table.add_column("files", justify="right")
+    table.add_column("size", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
     failed = False
     for export in exports:
         known = state.read_state(config.database, PROVIDER, export.name)
@@ -114,7 +114,7 @@ def list_manifests(args: argparse.Namespace) -> int:
                 failed = True
                 continue
             status = state.status(known.get(m.billing_period), m.fingerprint)
-            label = {"new": "[green]new[/]", "changed": "[yellow]changed since last import[/]",
+            label = {"new": "[green]new[/]", "changed": "[yellow]changed since import[/]",
                      "unchanged": "already imported"}[status]
             table.add_row(m.export, m.billing_period, m.manifest_id, str(len(m.files)), human_bytes(m.total_bytes),
                           label)

@@ -69,12 +69,18 @@ class Config:
     def database(self) -> Path:
         return self.data_dir / "finops.duckdb"
 
-    def export(self, name: str) -> AwsExport:
-        for export in self.aws_exports:
-            if export.name == name:
-                return export
-        known = ", ".join(e.name for e in self.aws_exports) or "none"
-        raise ConfigError(f"no aws export named {name!r} in the configuration (configured: {known})")
+    def select_aws_exports(self, names: list[str] | None = None, sources: list[dict] | None = None,
+                           ) -> tuple[AwsExport, ...]:
+        """One-off `sources` if given, else the configured exports named (default: all)."""
+        if sources:
+            return parse_exports(sources, source="command line")
+        if not self.aws_exports:
+            raise ConfigError("no AWS exports configured: add [[aws.exports]] to config.toml or pass a one-off source")
+        unknown = sorted(set(names or ()) - {e.name for e in self.aws_exports})
+        if unknown:
+            known = ", ".join(e.name for e in self.aws_exports)
+            raise ConfigError(f"unknown AWS export(s): {', '.join(unknown)} (configured: {known})")
+        return tuple(e for e in self.aws_exports if not names or e.name in names)
 
     def with_overrides(self, data_dir: str | Path | None = None) -> Config:
         return replace(self, data_dir=Path(data_dir)) if data_dir else self

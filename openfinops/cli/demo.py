@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from finops.config import load_config
-from finops.samples.aws_cur import DEMO_PERIODS, write_cur_v1, write_cur_v2
+from openfinops.config import load_config
+from openfinops.samples.aws_cur import DEMO_PERIODS, write_cur_v1, write_cur_v2
 
 from .aws import run_import
 

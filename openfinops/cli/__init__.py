@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from finops.config import ConfigError
+from openfinops.config import ConfigError
 
 from . import aws, demo
 
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["OPEN_FINOPS_CONFIG"] = args.config
     try:
         return args.run(args)
-    except (ConfigError, ValueError) as exc:
+    except ConfigError as exc:
         print(f"finops: {exc}", file=sys.stderr)
         return 2
 
