@@ -103,40 +103,46 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
     project = dict(raw.get("project", {}))
     aws = dict(raw.get("aws", {}))
     _apply_env(env, "PROJECT", project)
-    exports = aws.get("exports", [])
+    for section, values, allowed in (("project", project, {"data_dir"}), ("aws", aws, {"exports"})):
+        unknown = set(values) - allowed
+        if unknown:
+            raise ConfigError(f"{path} / {ENV_PREFIX}{section.upper()}_*: unknown [{section}] keys: "
+                              f"{', '.join(sorted(unknown))}")
+    exports, source = aws.get("exports", []), str(path)
     if f"{ENV_PREFIX}AWS_EXPORTS" in env:
         # Lists don't fit in a variable name; containers pass the whole list as JSON.
+        source = f"{ENV_PREFIX}AWS_EXPORTS"
         try:
-            exports = json.loads(env[f"{ENV_PREFIX}AWS_EXPORTS"])
+            exports = json.loads(env[source])
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"{ENV_PREFIX}AWS_EXPORTS is not a JSON list of exports: {exc}") from exc
-
-    unknown = set(project) - {"data_dir"}
-    if unknown:
-        raise ConfigError(f"{path}: unknown [project] keys: {', '.join(sorted(unknown))}")
-    return Config(
-        data_dir=Path(project.get("data_dir", "data")),
-        aws_exports=parse_exports(exports, source=str(path)),
-    )
+            raise ConfigError(f"{source} is not a JSON list of exports: {exc}") from exc
+    if not isinstance(exports, list):
+        raise ConfigError(f"{source}: AWS exports must be a list ([[aws.exports]] tables or a JSON array)")
+    data_dir = str(project.get("data_dir", "data")).strip()
+    if not data_dir:
+        raise ConfigError(f"{path} / {ENV_PREFIX}PROJECT_DATA_DIR: data_dir is empty")
+    return Config(data_dir=Path(data_dir), aws_exports=parse_exports(exports, source=source))
 
 
 def parse_exports(items: list, source: str = "config") -> tuple[AwsExport, ...]:
-    allowed = {f for f in AwsExport.__dataclass_fields__}
+    allowed = set(AwsExport.__dataclass_fields__)
     exports = []
     for item in items:
         if not isinstance(item, dict):
             raise ConfigError(f"{source}: each [[aws.exports]] entry must be a table, got {item!r}")
+        if not item.get("name"):
+            raise ConfigError(f"{source}: an aws export has no name: {item!r}")
         unknown = set(item) - allowed
         if unknown:
-            raise ConfigError(f"{source}: aws export {item.get('name')!r} has unknown keys: {', '.join(sorted(unknown))}")
+            raise ConfigError(f"{source}: aws export {item['name']!r} has unknown keys: {', '.join(sorted(unknown))}")
         exports.append(AwsExport(**item))
     tables: dict[str, str] = {}
     for export in exports:
-        other = tables.setdefault(export.table_name, export.name)
-        if other != export.name:
-            raise ConfigError(
-                f"{source}: aws exports {other!r} and {export.name!r} would share table aws_billing.{export.table_name}"
-            )
+        if export.table_name in tables:
+            other = tables[export.table_name]
+            problem = "is configured twice" if other == export.name else f"and {other!r} would share a table"
+            raise ConfigError(f"{source}: aws export {export.name!r} {problem} (aws_billing.{export.table_name})")
+        tables[export.table_name] = export.name
     return tuple(exports)
 
 

@@ -8,11 +8,16 @@ from pathlib import Path
 
 import dlt
 from dlt.common.pipeline import LoadInfo
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from tasks.errors import ImportFailed
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+
+# DuckDB caches pages up to 80% of RAM by default; a load needs far less, and what the importer
+# holds must not grow with the size of the export.
+DUCKDB_MEMORY_LIMIT = "1GB"
 
 
 class _DeclaredHintsNotice(logging.Filter):
@@ -31,7 +36,8 @@ def run_pipeline(source: dlt.sources.DltSource, *, pipeline_name: str, database:
     database.parent.mkdir(parents=True, exist_ok=True)
     pipeline = dlt.pipeline(
         pipeline_name=pipeline_name,
-        destination=dlt.destinations.duckdb(str(database)),
+        destination=dlt.destinations.duckdb(
+            DuckDbCredentials(str(database), global_config={"memory_limit": DUCKDB_MEMORY_LIMIT})),
         dataset_name=dataset,
         pipelines_dir=str(pipelines_dir),
     )

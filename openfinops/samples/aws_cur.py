@@ -884,7 +884,7 @@ def _v2_csv_table(table: pa.Table) -> pa.Table:
             lists = pa.ListArray.from_arrays(col.offsets, pairs)
             cols.append(pc.binary_join_element_wise("{", pc.binary_join(lists, ","), "}", ""))
         elif pa.types.is_timestamp(col.type):
-            cols.append(pc.strftime(col, format="%Y-%m-%dT%H:%M:%S.000Z"))
+            cols.append(pc.strftime(col, format="%Y-%m-%dT%H:%M:%SZ"))  # %S carries the fraction
         else:
             cols.append(col)
     return pa.table(cols, names=table.column_names)

@@ -119,7 +119,7 @@ def _cast(column_sql: str, source_type: str, kind: str) -> str:
     if kind == "json":
         if source_type.startswith(("MAP", "STRUCT")) or source_type.endswith("[]"):
             return f"nullif(to_json({column_sql}), '{{}}')::JSON"
-        return f"nullif(trim({column_sql}), '')::JSON"
+        return f"nullif(nullif(trim({column_sql}), ''), '{{}}')::JSON"
     target = SQL_TYPES[kind]
     if source_type == "VARCHAR" and kind != "text":
         # CSV leaves empty cells as '' in quoted fields; an empty cell is "not applicable".

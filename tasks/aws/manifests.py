@@ -92,36 +92,38 @@ def discover(fs: fsspec.AbstractFileSystem, root: str, export: AwsExport) -> lis
         return found
 
 
+# Folders are listed and matched by name rather than globbed, so a path with glob characters
+# (`billing [copy]`) is taken literally.
 def _v1_candidates(fs: fsspec.AbstractFileSystem, base: str, export: AwsExport) -> dict[str, str]:
     candidates = {}
-    for path in fs.glob(f"{base}/*/{export.name}-Manifest.json"):
-        match = V1_PERIOD_FOLDER.match(path.rsplit("/", 2)[-2])
-        if match:
-            candidates[f"{match[1]}-{match[2]}"] = path
+    for folder in fs.ls(base, detail=False):
+        match = V1_PERIOD_FOLDER.match(folder.rstrip("/").rsplit("/", 1)[-1])
+        manifest = f"{folder.rstrip('/')}/{export.name}-Manifest.json"
+        if match and fs.isfile(manifest):
+            candidates[f"{match[1]}-{match[2]}"] = manifest
     return candidates
 
 
 def _v2_candidates(fs: fsspec.AbstractFileSystem, base: str) -> dict[str, str]:
     # "Overwrite" keeps one manifest per period; "create new" adds a versioned subfolder per
     # delivery, of which the most recently written one is current.
-    newest: dict[str, tuple[Any, str]] = {}
-    paths = fs.glob(f"{base}/metadata/BILLING_PERIOD=*/*Manifest.json") + fs.glob(
-        f"{base}/metadata/BILLING_PERIOD=*/*/*Manifest.json"
-    )
-    for path in paths:
-        folder = path[len(base) + len("/metadata/"):].split("/", 1)[0]
-        match = V2_PERIOD_FOLDER.match(folder)
+    if not fs.isdir(f"{base}/metadata"):
+        return {}
+    candidates = {}
+    for folder in fs.ls(f"{base}/metadata", detail=False):
+        match = V2_PERIOD_FOLDER.match(folder.rstrip("/").rsplit("/", 1)[-1])
         if not match:
             continue
-        written = _modified(fs.info(path))
-        if match[1] not in newest or (written, path) > newest[match[1]]:
-            newest[match[1]] = (written, path)
-    return {period: path for period, (_, path) in newest.items()}
+        manifests = [(path, info) for path, info in fs.find(folder, maxdepth=2, detail=True).items()
+                     if path.endswith("Manifest.json")]
+        if manifests:
+            candidates[match[1]] = max(manifests, key=lambda item: (_modified(item[1]), item[0]))[0]
+    return candidates
 
 
-def _modified(info: dict[str, Any]) -> str:
-    stamp = info.get("LastModified") or info.get("mtime") or ""
-    return stamp.isoformat() if hasattr(stamp, "isoformat") else str(stamp)
+def _modified(info: dict[str, Any]) -> float:
+    stamp = info.get("LastModified") or info.get("mtime") or 0
+    return stamp.timestamp() if hasattr(stamp, "timestamp") else float(stamp)
 
 
 def _unknown_layout(fs: fsspec.AbstractFileSystem, base: str, export: AwsExport) -> str:
@@ -152,12 +154,13 @@ def parse(fs: fsspec.AbstractFileSystem, root: str, export: AwsExport, period: s
     if export.cur_version == "v1":
         manifest_id = _field(doc, "assemblyId", path)
         keys = _field(doc, "reportKeys", path)
-        columns = [(f"{c['category']}/{c['name']}", c.get("type", "String")) for c in _field(doc, "columns", path)]
+        columns = [(f"{_entry(c, 'category', path)}/{_entry(c, 'name', path)}", c.get("type", "String"))
+                   for c in _columns(doc, path)]
         declared = _v1_period(_field(doc, "billingPeriod", path), path)
     else:
         manifest_id = _field(doc, "executionId", path)
         keys = _field(doc, "dataFiles", path)
-        columns = [(c["name"], c.get("type", "string")) for c in _field(doc, "columns", path)]
+        columns = [(_entry(c, "name", path), c.get("type", "string")) for c in _columns(doc, path)]
         declared = _v2_period(doc.get("billingPeriod"), period, path)
     if declared != period:
         raise ManifestError(f"{path}: manifest is for billing period {declared}, but sits in the folder for {period}")
@@ -182,6 +185,19 @@ def _field(doc: dict, name: str, path: str) -> Any:
     if name not in doc:
         raise ManifestError(f"{path}: manifest has no {name!r} field; is this an AWS billing export manifest?")
     return doc[name]
+
+
+def _columns(doc: dict, path: str) -> list[dict]:
+    columns = _field(doc, "columns", path)
+    if not isinstance(columns, list) or not all(isinstance(c, dict) for c in columns):
+        raise ManifestError(f"{path}: manifest 'columns' is not a list of column objects")
+    return columns
+
+
+def _entry(column: dict, key: str, path: str) -> str:
+    if not column.get(key):
+        raise ManifestError(f"{path}: manifest column {column!r} has no {key!r}")
+    return str(column[key])
 
 
 def _v1_period(billing_period: dict, path: str) -> str:
@@ -211,12 +227,17 @@ def _file_format(doc: dict, keys: list[str], path: str) -> str:
 
 
 def resolve_key(root: str, export: str, key: str) -> str | None:
-    """Rebase a bucket-relative key (or s3:// URI) onto root, from the export's folder on."""
-    key = re.sub(r"^s3://[^/]+/", "", key)
-    parts = key.split("/")
-    if export not in parts:
+    """Rebase a bucket-relative key (or s3:// URI) onto root, from the export's folder on.
+
+    The export folder is the segment named like the export that is followed by a billing period
+    folder (legacy CUR) or `data` (Data Exports): a prefix may repeat the export's name.
+    """
+    parts = re.sub(r"^s3://[^/]+/", "", key).split("/")
+    starts = [i for i, part in enumerate(parts[:-1]) if part == export and (
+        parts[i + 1] == "data" or V1_PERIOD_FOLDER.match(parts[i + 1]))]
+    if not starts:
         return None
-    return "/".join([root, *parts[parts.index(export):]])
+    return "/".join([root, *parts[starts[-1]:]])
 
 
 def _stat(fs: fsspec.AbstractFileSystem, root: str, export: AwsExport, key: str, manifest: str) -> DataFile:

@@ -27,20 +27,21 @@ FOCUS_REQUIRED_COLUMNS = {"billed_cost", "charge_period_start"}
 def scan_sql(local: Path, manifest: Manifest) -> str:
     path = literal(str(local))
     if manifest.file_format == "parquet":
-        return f"read_parquet({path})"
+        return f"read_parquet({path}, hive_partitioning=false)"
     compression = "gzip" if local.name.endswith(".gz") else "none"
+    # BILLING_PERIOD=... folders are not columns: the period comes from the manifest.
     # Every CSV cell is read as text and cast by name below: types come from the manifest and the
     # known CUR schema, never from sniffing (which turns account ids into integers).
     return (
         f"read_csv({path}, header=true, all_varchar=true, delim=',', quote='\"', escape='\"', "
-        f"compression='{compression}', null_padding=false, strict_mode=true)"
+        f"compression='{compression}', null_padding=false, strict_mode=true, hive_partitioning=false)"
     )
 
 
 def read_batches(local: Path, file: DataFile, manifest: Manifest, batch_rows: int = BATCH_ROWS,
                  ) -> Iterator[pa.RecordBatch]:
     """Yield the file's rows renamed to raw column names, typed, with lineage columns."""
-    con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
+    con = duckdb.connect(config={"memory_limit": "512MB"})
     try:
         con.execute("SET TimeZone = 'UTC'")
         try:

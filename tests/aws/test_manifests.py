@@ -8,6 +8,7 @@ as tasks.aws.storage.export_filesystem does for an export configured with `path`
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -21,9 +22,10 @@ from fsspec.implementations.local import LocalFileSystem
 
 from openfinops.config import AwsExport
 from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
+from tasks.aws.columns import snake_case
 from tasks.aws.manifests import BrokenManifest, Manifest, discover, parse, resolve_key
 from tasks.aws.reader import read_batches
-from tasks.errors import DataFileError, ManifestError
+from tasks.errors import ManifestError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "aws"
 FOCUS_ROWS = FIXTURES / "focus-1.0-aws-rows.csv"
@@ -302,23 +304,15 @@ def test_read_batches_focus_export(fs, tmp_path):
     assert set(table.column("source_file").to_pylist()) == {manifest.files[0].key}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: DuckDB hive-partitioning auto-detection turns the BILLING_PERIOD=YYYY-MM "
-                   "folder of a local export into an extra column b_i_l_l_i_n_g_p_e_r_i_o_d (reader.scan_sql)")
 def test_read_batches_adds_no_column_from_the_partition_folder(fs, tmp_path):
     write_focus_export(tmp_path)
     manifest = _only(_discover(fs, tmp_path, "focus-daily", "focus"))
 
     table = _read(manifest)
 
-    from openfinops.config import AwsExport  # noqa: F401  (keeps the import list honest)
     header = [c["name"] for c in manifest.raw["columns"]]
     lineage = ["billing_period", "manifest_id", "source_file"]
-    assert sorted(table.column_names) == sorted([_snake(h) for h in header] + lineage)
-
-
-def _snake(name: str) -> str:
-    from tasks.aws.columns import snake_case
-    return snake_case(name)
+    assert sorted(table.column_names) == sorted([snake_case(h) for h in header] + lineage)
 
 
 def test_read_batches_v1_csv_folds_tags_and_types_columns(fs, tmp_path):
@@ -341,8 +335,6 @@ def test_read_batches_v1_csv_folds_tags_and_types_columns(fs, tmp_path):
     assert set(table.column("manifest_id").to_pylist()) == {manifest.manifest_id}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (sample generator): CUR 2.0 CSV timestamps are written as "
-                   "'2026-09-01T00:00:00.000.000Z' (aws_cur._v2_csv_table, %S already has the milliseconds)")
 def test_read_batches_v2_csv(fs, tmp_path):
     write_cur_v2(tmp_path, periods=("2026-09",), rows_per_period=ROWS, files_per_period=1, fmt="csv")
     manifest = _only(_discover(fs, tmp_path, "demo-cur2", "v2"))
@@ -602,9 +594,7 @@ def test_parse_reads_one_manifest_directly(fs, tmp_path):
         parse(fs, str(tmp_path), export, "2026-07", str(top))
 
 
-# --------------------------------------------------------------------------- bugs (xfail)
-@pytest.mark.xfail(strict=True, reason="BUG: resolve_key rebases from the FIRST path segment equal to the export "
-                   "name, so a prefix that equals the report name (s3://b/cur/cur/...) resolves to root/cur/cur/...")
+# --------------------------------------------------------------------------- edge cases
 def test_prefix_equal_to_export_name(fs, tmp_path):
     write_cur_v1(tmp_path, report="cur", prefix="cur", periods=("2026-08",), rows_per_period=ROWS,
                  files_per_period=1)
@@ -614,8 +604,6 @@ def test_prefix_equal_to_export_name(fs, tmp_path):
     _assert_files_resolved(manifest, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: discovery passes the root path to fs.glob unescaped, so a local "
-                   "folder with glob characters ([, ], *, ?) finds no manifest ('unknown export layout')")
 def test_local_folder_with_glob_characters(fs, tmp_path):
     root = tmp_path / "billing [copy]"
     write_cur_v2(root, periods=("2026-08",), rows_per_period=ROWS, files_per_period=1)
@@ -625,8 +613,6 @@ def test_local_folder_with_glob_characters(fs, tmp_path):
     assert manifest.billing_period == "2026-08"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a v1 manifest column without 'category' (or a v2 column without "
-                   "'name') raises KeyError out of discover() instead of a BrokenManifest for that period")
 def test_manifest_column_entry_missing_name(fs, tmp_path):
     manifests = write_cur_v1(tmp_path, periods=("2026-08", "2026-09"), rows_per_period=ROWS, files_per_period=1)
     doc = json.loads(manifests[1].read_text())
@@ -639,8 +625,6 @@ def test_manifest_column_entry_missing_name(fs, tmp_path):
     assert str(manifests[1]) in _broken(found, "2026-09").error
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _modified() compares local mtimes as strings, so 999999999.0 sorts "
-                   "after 1000000001.0 and the older manifest wins")
 def test_v2_newest_manifest_compared_as_numbers(fs, tmp_path):
     [top] = write_cur_v2(tmp_path, periods=("2026-09",), rows_per_period=ROWS, files_per_period=1,
                          delivery="new-version")
@@ -658,6 +642,39 @@ def test_v2_newest_manifest_compared_as_numbers(fs, tmp_path):
     assert manifest.manifest_id == second
 
 
-def test_data_file_error_type_is_importable():
-    # reader errors are ImportFailed too (used by callers to tell bad input from transient errors)
-    assert issubclass(DataFileError, Exception) and issubclass(ManifestError, Exception)
+
+def test_read_batches_hand_written_v1_csv_empty_cells_are_null(fs, tmp_path):
+    """A legacy CUR CSV as AWS writes it: quoted and unquoted empty cells are NULL in every column type."""
+    folder = tmp_path / "rep" / "20260901-20261001"
+    folder.mkdir(parents=True)
+    header = ["identity/LineItemId", "bill/PayerAccountId", "lineItem/LineItemType", "lineItem/UsageStartDate",
+              "lineItem/UnblendedCost", "lineItem/UsageAmount", "product/servicecode", "resourceTags/user:Team"]
+    lines = [
+        ",".join(f'"{h}"' for h in header),
+        '"a1","000123456789","Usage","2026-09-01T00:00:00Z","0.0000000001","2","AmazonEC2","web"',
+        '"a2","000123456789","Tax","2026-09-01T00:00:00Z","1.5","","",""',
+        'a3,000123456789,Credit,2026-09-03T00:00:00Z,-2,,,',
+    ]
+    with gzip.open(folder / "rep-00001.csv.gz", "wt") as out:
+        out.write("\n".join(lines) + "\n")
+    manifest = {
+        "assemblyId": "asm-1",
+        "reportKeys": ["bucket-prefix/rep/20260901-20261001/rep-00001.csv.gz"],
+        "columns": [{"category": h.split("/")[0], "name": h.split("/")[1], "type": "String"} for h in header],
+        "billingPeriod": {"start": "20260901T000000.000Z", "end": "20261001T000000.000Z"},
+        "compression": "GZIP", "contentType": "text/csv",
+    }
+    (folder / "rep-Manifest.json").write_text(json.dumps(manifest))
+
+    table = _read(_only(_discover(fs, tmp_path, "rep", "v1")))
+
+    rows = {r["identity_line_item_id"]: r for r in table.to_pylist()}
+    assert rows["a1"]["line_item_unblended_cost"] == Decimal("1E-10")
+    assert rows["a1"]["bill_payer_account_id"] == "000123456789"
+    assert json.loads(rows["a1"]["resource_tags"]) == {"user_Team": "web"}
+    for line_item in ("a2", "a3"):
+        assert rows[line_item]["line_item_usage_amount"] is None
+        assert rows[line_item]["product_servicecode"] is None
+        assert rows[line_item]["resource_tags"] is None
+    assert rows["a3"]["line_item_unblended_cost"] == Decimal("-2")
+    assert set(table.column("source_file").to_pylist()) == {"bucket-prefix/rep/20260901-20261001/rep-00001.csv.gz"}

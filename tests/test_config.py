@@ -1,0 +1,281 @@
+"""Configuration: config.toml < OPEN_FINOPS_<SECTION>_<KEY> environment < CLI flags, and its validation.
+
+The autouse `isolated_config` fixture (conftest.py) clears OPEN_FINOPS_* and points OPEN_FINOPS_CONFIG at a
+missing file; tests pass an explicit path and env mapping to load_config unless they test the defaults.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from openfinops.config import AwsExport, Config, ConfigError, load_config, parse_exports
+
+REPO = Path(__file__).resolve().parents[1]
+
+TOML = """
+[project]
+data_dir = "/srv/finops"
+
+[[aws.exports]]
+name = "cur2-payer"
+cur_version = "v2"
+bucket = "my-billing-bucket"
+prefix = "/exports/"
+region = "eu-west-1"
+
+[[aws.exports]]
+name = "legacy-cur"
+cur_version = "v1"
+path = "./exports/cur"
+
+[[aws.exports]]
+name = "focus.daily"
+cur_version = "focus"
+bucket = "focus-bucket"
+endpoint_url = "http://127.0.0.1:9000"
+"""
+
+
+@pytest.fixture
+def config_file(tmp_path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(TOML)
+    return path
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+# --------------------------------------------------------------------------- sources and precedence
+def test_defaults_without_file_or_environment(tmp_path):
+    config = load_config(tmp_path / "missing.toml", {})
+    assert config == Config()
+    assert config.data_dir == Path("data")
+    assert config.aws_exports == ()
+    assert config.database == Path("data") / "finops.duckdb"
+
+
+def test_default_call_uses_the_isolated_environment(tmp_path, monkeypatch):
+    # conftest points OPEN_FINOPS_CONFIG at a missing file: no developer config leaks in
+    assert load_config() == Config()
+    monkeypatch.setenv("OPEN_FINOPS_PROJECT_DATA_DIR", str(tmp_path / "from-env"))
+    assert load_config().data_dir == tmp_path / "from-env"
+
+
+def test_open_finops_config_names_the_file(config_file, monkeypatch):
+    assert load_config(None, {"OPEN_FINOPS_CONFIG": str(config_file)}).data_dir == Path("/srv/finops")
+    monkeypatch.setenv("OPEN_FINOPS_CONFIG", str(config_file))
+    assert load_config().data_dir == Path("/srv/finops")
+
+
+def test_toml_values(config_file):
+    config = load_config(config_file, {})
+
+    assert config.data_dir == Path("/srv/finops")
+    assert config.database == Path("/srv/finops/finops.duckdb")
+    assert config.aws_exports == (
+        AwsExport(name="cur2-payer", cur_version="v2", bucket="my-billing-bucket", prefix="/exports/",
+                  region="eu-west-1"),
+        AwsExport(name="legacy-cur", cur_version="v1", path="./exports/cur"),
+        AwsExport(name="focus.daily", cur_version="focus", bucket="focus-bucket",
+                  endpoint_url="http://127.0.0.1:9000"),
+    )
+    assert [e.table_name for e in config.aws_exports] == ["cur2_payer", "legacy_cur", "focus_daily"]
+    assert [e.location for e in config.aws_exports] == [
+        "s3://my-billing-bucket/exports", "./exports/cur", "s3://focus-bucket"]
+
+
+def test_environment_overrides_toml(config_file):
+    config = load_config(config_file, {"OPEN_FINOPS_PROJECT_DATA_DIR": "/env/data", "UNRELATED": "x"})
+    assert config.data_dir == Path("/env/data")
+    assert len(config.aws_exports) == 3  # untouched
+
+
+def test_cli_flag_overrides_environment_and_toml(config_file):
+    config = load_config(config_file, {"OPEN_FINOPS_PROJECT_DATA_DIR": "/env/data"})
+
+    assert config.with_overrides(data_dir="/cli/data").data_dir == Path("/cli/data")
+    assert config.with_overrides(data_dir=Path("/cli/data")).database == Path("/cli/data/finops.duckdb")
+    assert config.with_overrides(data_dir="/cli/data").aws_exports == config.aws_exports
+    # no flag given: the environment value stays
+    assert config.with_overrides(data_dir=None) is config
+    assert config.with_overrides().data_dir == Path("/env/data")
+
+
+def test_exports_from_environment_json_replace_the_toml_list(config_file):
+    exports = [{"name": "from-env", "cur_version": "v1", "bucket": "b", "prefix": "cur"}]
+
+    config = load_config(config_file, {"OPEN_FINOPS_AWS_EXPORTS": json.dumps(exports)})
+
+    assert config.aws_exports == (AwsExport(name="from-env", cur_version="v1", bucket="b", prefix="cur"),)
+    assert config.data_dir == Path("/srv/finops")
+
+
+def test_exports_from_environment_without_a_file(tmp_path):
+    env = {"OPEN_FINOPS_AWS_EXPORTS": '[{"name": "a", "path": "/x"}, {"name": "b", "bucket": "bk"}]'}
+    config = load_config(tmp_path / "missing.toml", env)
+    assert [(e.name, e.cur_version) for e in config.aws_exports] == [("a", "v2"), ("b", "v2")]
+    assert load_config(tmp_path / "missing.toml", {"OPEN_FINOPS_AWS_EXPORTS": "[]"}).aws_exports == ()
+
+
+def test_exports_environment_not_json(tmp_path):
+    with pytest.raises(ConfigError, match=r"^OPEN_FINOPS_AWS_EXPORTS is not a JSON list of exports"):
+        load_config(tmp_path / "missing.toml", {"OPEN_FINOPS_AWS_EXPORTS": "[{name: a}]"})
+
+
+# --------------------------------------------------------------------------- validation
+def test_invalid_toml_names_the_file(tmp_path):
+    path = _write(tmp_path, '[project]\ndata_dir = "unterminated\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path, {})
+    assert str(info.value).startswith(f"{path}: not valid TOML")
+
+
+def test_unknown_project_key(tmp_path):
+    path = _write(tmp_path, '[project]\ndata_dir = "d"\ndatadir = "typo"\n')
+    with pytest.raises(ConfigError, match=r": unknown \[project\] keys: datadir$"):
+        load_config(path, {})
+
+
+def test_unknown_project_key_from_environment(tmp_path):
+    with pytest.raises(ConfigError, match=r"unknown \[project\] keys: datadir$"):
+        load_config(tmp_path / "missing.toml", {"OPEN_FINOPS_PROJECT_DATADIR": "x"})
+
+
+def test_unknown_export_key(tmp_path):
+    path = _write(tmp_path, '[[aws.exports]]\nname = "cur"\npath = "/x"\nreport_name = "cur"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path, {})
+    assert str(info.value) == f"{path}: aws export 'cur' has unknown keys: report_name"
+
+
+def test_export_entry_must_be_a_table(tmp_path):
+    path = _write(tmp_path, '[aws]\nexports = ["cur"]\n')
+    with pytest.raises(ConfigError, match=r"each \[\[aws.exports\]\] entry must be a table, got 'cur'"):
+        load_config(path, {})
+
+
+@pytest.mark.parametrize("version", ["v1", "v2", "focus"])
+def test_cur_versions(version):
+    assert AwsExport(name="x", cur_version=version, path="/x").cur_version == version
+
+
+def test_cur_version_defaults_to_v2():
+    assert AwsExport(name="x", path="/x").cur_version == "v2"
+
+
+@pytest.mark.parametrize("version", ["v3", "V2", "cur2", "FOCUS", ""])
+def test_invalid_cur_version(version):
+    with pytest.raises(ConfigError, match=r"cur_version must be one of v1, v2, focus, not"):
+        AwsExport(name="x", cur_version=version, path="/x")
+
+
+def test_invalid_cur_version_in_toml(tmp_path):
+    path = _write(tmp_path, '[[aws.exports]]\nname = "cur"\ncur_version = "2.0"\npath = "/x"\n')
+    with pytest.raises(ConfigError, match=r"aws export 'cur': cur_version must be one of v1, v2, focus, not '2.0'"):
+        load_config(path, {})
+
+
+@pytest.mark.parametrize("fields", [
+    {"bucket": "b", "path": "/x"},
+    {},
+    {"bucket": "", "path": ""},
+    {"prefix": "cur"},  # a prefix without a bucket
+])
+def test_exactly_one_of_bucket_or_path(fields):
+    with pytest.raises(ConfigError, match=r"set either bucket \(\+ prefix\) or path, not both or neither"):
+        AwsExport(name="x", **fields)
+
+
+@pytest.mark.parametrize("name", ["cur", "cur2-payer", "Legacy.CUR_2024", "0abc", "a" * 128])
+def test_valid_export_names(name):
+    assert AwsExport(name=name, bucket="b").name == name
+
+
+@pytest.mark.parametrize("name", ["", "-cur", ".hidden", "my export", "../up", "a/b", "cur:v1", "a" * 129, None])
+def test_invalid_export_names(name):
+    with pytest.raises(ConfigError, match=r"is not a valid export name"):
+        AwsExport(name=name, bucket="b")
+
+
+def test_exports_sharing_a_table_are_rejected(tmp_path):
+    path = _write(tmp_path, '[[aws.exports]]\nname = "cur2-payer"\npath = "/a"\n'
+                            '[[aws.exports]]\nname = "CUR2.Payer"\nbucket = "b"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path, {})
+    assert str(info.value) == (f"{path}: aws export 'CUR2.Payer' and 'cur2-payer' would share a table "
+                               "(aws_billing.cur2_payer)")
+
+
+def test_parse_exports_names_its_source():
+    with pytest.raises(ConfigError, match=r"^OPEN_FINOPS_AWS_EXPORTS: aws export 'a-b' and 'a_b' would share a table"):
+        parse_exports([{"name": "a_b", "path": "/x"}, {"name": "a-b", "path": "/y"}], source="OPEN_FINOPS_AWS_EXPORTS")
+
+
+def test_location_never_shows_more_than_bucket_and_prefix():
+    assert AwsExport(name="x", bucket="b", prefix="a/b/").location == "s3://b/a/b"
+    assert AwsExport(name="x", bucket="b", prefix="").location == "s3://b"
+    assert AwsExport(name="x", path="/data/cur").location == "/data/cur"
+
+
+def test_select_aws_exports(config_file):
+    config = load_config(config_file, {})
+
+    assert config.select_aws_exports() == config.aws_exports
+    assert [e.name for e in config.select_aws_exports(["legacy-cur"])] == ["legacy-cur"]
+    with pytest.raises(ConfigError) as info:
+        config.select_aws_exports(["legacy_cur"])
+    assert str(info.value) == "unknown AWS export(s): legacy_cur (configured: cur2-payer, legacy-cur, focus.daily)"
+    # one-off sources (CLI) replace the configured exports and are validated the same way
+    assert config.select_aws_exports(sources=[{"name": "one-off", "cur_version": "v1", "path": "/x"}]) == (
+        AwsExport(name="one-off", cur_version="v1", path="/x"),)
+    with pytest.raises(ConfigError, match=r"^command line: aws export 'one-off' has unknown keys: report"):
+        config.select_aws_exports(sources=[{"name": "one-off", "path": "/x", "report": "y"}])
+    with pytest.raises(ConfigError, match=r"^no AWS exports configured"):
+        Config().select_aws_exports()
+
+
+def test_example_config_parses():
+    example = REPO / "config.toml.example"
+    if not example.exists():
+        pytest.skip("config.toml.example is not in the repository root yet")
+
+    config = load_config(example, {})
+
+    assert config.data_dir == Path("./data")
+    assert config.aws_exports, "the example should show at least one export"
+    assert {e.cur_version for e in config.aws_exports} <= {"v1", "v2", "focus"}
+    for export in config.aws_exports:
+        assert bool(export.bucket) != bool(export.path)
+
+
+# --------------------------------------------------------------------------- edge cases
+def test_duplicate_export_names_are_rejected(tmp_path):
+    path = _write(tmp_path, '[[aws.exports]]\nname = "cur"\npath = "/a"\n'
+                            '[[aws.exports]]\nname = "cur"\nbucket = "b"\n')
+    with pytest.raises(ConfigError, match="cur"):
+        load_config(path, {})
+
+
+def test_export_without_name(tmp_path):
+    path = _write(tmp_path, '[[aws.exports]]\ncur_version = "v1"\npath = "/a"\n')
+    with pytest.raises(ConfigError, match="name"):
+        load_config(path, {})
+
+
+def test_unknown_aws_key_is_rejected(tmp_path):
+    path = _write(tmp_path, '[[aws.export]]\nname = "cur"\npath = "/a"\n')
+    with pytest.raises(ConfigError, match="export"):
+        load_config(path, {})
+
+
+def test_exports_environment_object_instead_of_list(tmp_path):
+    env = {"OPEN_FINOPS_AWS_EXPORTS": '{"name": "cur", "path": "/a"}'}
+    with pytest.raises(ConfigError, match=r"OPEN_FINOPS_AWS_EXPORTS.*list"):
+        load_config(tmp_path / "missing.toml", env)
