@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     provider          VARCHAR NOT NULL,
     export            VARCHAR NOT NULL,
     billing_period    VARCHAR NOT NULL,
+    source_format     VARCHAR NOT NULL,  -- the export type, e.g. AWS v1, v2 or focus
+    raw_table         VARCHAR NOT NULL,  -- schema.table the period's rows are in
     manifest_id       VARCHAR NOT NULL,
     manifest_path     VARCHAR NOT NULL,
     fingerprint       VARCHAR NOT NULL,
@@ -80,19 +82,20 @@ def status(record: ImportRecord | None, fingerprint: str) -> str:
 
 
 def record_import(con: duckdb.DuckDBPyConnection, *, provider: str, export: str, billing_period: str,
-                  manifest_id: str, manifest_path: str, fingerprint: str, files: list[dict],
-                  rows_loaded: int, cost_total: Decimal | None) -> None:
+                  source_format: str, raw_table: str, manifest_id: str, manifest_path: str, fingerprint: str,
+                  files: list[dict], rows_loaded: int, cost_total: Decimal | None) -> None:
     """Upsert the state row of one imported period (on an open connection to the database)."""
     con.execute(DDL)
     con.execute(
         f"""
-        INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())
+        INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())
         ON CONFLICT (provider, export, billing_period) DO UPDATE SET
+            source_format = excluded.source_format, raw_table = excluded.raw_table,
             manifest_id = excluded.manifest_id, manifest_path = excluded.manifest_path,
             fingerprint = excluded.fingerprint, files = excluded.files, file_count = excluded.file_count,
             total_bytes = excluded.total_bytes, rows_loaded = excluded.rows_loaded,
             cost_total = excluded.cost_total, imported_at = excluded.imported_at
         """,
-        [provider, export, billing_period, manifest_id, manifest_path, fingerprint, json.dumps(files), len(files),
-         sum(f["size"] for f in files), rows_loaded, cost_total],
+        [provider, export, billing_period, source_format, raw_table, manifest_id, manifest_path, fingerprint,
+         json.dumps(files), len(files), sum(f["size"] for f in files), rows_loaded, cost_total],
     )

@@ -6,9 +6,14 @@ import argparse
 import os
 import sys
 
-from openfinops.config import ConfigError
+# Without a Prefect server configured, flows run against a temporary local API. Its first start
+# migrates a fresh SQLite database, which takes longer than Prefect's 20 s default on a busy VM.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from . import aws, demo
+from openfinops.config import ConfigError  # noqa: E402
+
+from . import aws, demo, focus  # noqa: E402
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="data folder; the database is <data-dir>/finops.duckdb (default ./data)")
     nouns = parser.add_subparsers(dest="noun", required=True, metavar="COMMAND")
     aws.register(nouns)
+    focus.register(nouns)
     demo.register(nouns)
     return parser
 

@@ -111,6 +111,7 @@ def load_billing_period(export: AwsExport, planned: PlannedImport, data_dir: Pat
         ).fetchone()
         state.record_import(
             con, provider=PROVIDER, export=export.name, billing_period=manifest.billing_period,
+            source_format=export.cur_version, raw_table=f"{DATASET}.{export.table_name}",
             manifest_id=manifest.manifest_id, manifest_path=manifest.path, fingerprint=manifest.fingerprint,
             files=[{"key": f.key, "size": f.size, "etag": f.etag} for f in manifest.files],
             rows_loaded=rows, cost_total=cost,

@@ -1,0 +1,62 @@
+"""`finops focus build` and `finops focus export`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from openfinops.config import load_config
+
+from .aws import _period
+
+
+def register(nouns: argparse._SubParsersAction) -> None:
+    focus = nouns.add_parser("focus", help="the FOCUS 1.2 table (focus.cost_and_usage)")
+    verbs = focus.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+
+    build = verbs.add_parser("build", help="build focus.cost_and_usage with dbt and run its tests")
+    build.add_argument("--full-refresh", action="store_true", help="rebuild every period, not just changed ones")
+    build.set_defaults(run=run_build)
+
+    export = verbs.add_parser("export", help="write the FOCUS table to a file")
+    export.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    export.add_argument("--out", required=True, type=Path, help="output file")
+    export.add_argument("--period", type=_period, help="only this billing period (YYYY-MM)")
+    export.add_argument("--provider", help="only this provider (e.g. aws)")
+    export.set_defaults(run=run_export)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from flows.focus_build import focus_build
+
+    state = focus_build(data_dir=args.data_dir, full_refresh=args.full_refresh, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if state.is_failed():
+        print(f"finops: FOCUS build failed: {result}")
+        return 1
+    print_focus_summary(result)
+    return 0
+
+
+def print_focus_summary(summary: list[dict]) -> None:
+    table = Table(title="focus.cost_and_usage", title_justify="left")
+    table.add_column("provider")
+    table.add_column("period")
+    for column in ("rows", "BilledCost", "EffectiveCost"):
+        table.add_column(column, justify="right")
+    for s in summary:
+        table.add_row(s["provider"], s["billing_period"], f"{s['rows']:,}", f"{s['billed_cost']:,.2f}",
+                      f"{s['effective_cost']:,.2f}")
+    Console().print(table)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from tasks.focus_export import export_focus
+
+    database = load_config().with_overrides(args.data_dir).database
+    rows = export_focus(database, args.out, args.format, args.period, args.provider)
+    print(f"wrote {rows:,} FOCUS rows to {args.out}")
+    return 0

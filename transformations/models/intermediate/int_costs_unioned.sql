@@ -1,0 +1,12 @@
+-- Every provider's staged cost rows in FOCUS column ids, one line per staging model.
+-- Adding a provider = adding one `union all by name` line.
+
+with
+
+unioned as (
+    select * from {{ ref('stg_aws__cur') }}
+    union all by name
+    select * from {{ ref('stg_aws__focus_export') }}
+)
+
+select * from unioned

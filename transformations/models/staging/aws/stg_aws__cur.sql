@@ -1,0 +1,271 @@
+-- Supported versions: AWS CUR legacy and CUR 2.0 (via base_aws__cur) -> FOCUS 1.2 column ids.
+-- CUR 2.0 dictionary: https://docs.aws.amazon.com/cur/latest/userguide/table-dictionary-cur2.html
+-- AWS's own CUR -> FOCUS mapping: https://docs.aws.amazon.com/cur/latest/userguide/table-dictionary-focus-1-2-aws-columns.html
+--
+-- Cost rules (one rule each, applied to every export):
+--   BilledCost    = line_item_unblended_cost, always. (Net unblended is only present with private
+--                   pricing and is not what the CUR reconciles to; it is not used.)
+--   EffectiveCost = the standard CUR amortized cost:
+--                   DiscountedUsage          -> reservation_effective_cost
+--                   SavingsPlanCoveredUsage  -> savings_plan_savings_plan_effective_cost
+--                   SavingsPlanNegation      -> 0
+--                   SavingsPlanRecurringFee  -> total_commitment_to_date - used_commitment (unused part)
+--                   RIFee                    -> unused amortized upfront fee + unused recurring fee
+--                   SavingsPlanUpfrontFee, RI upfront Fee -> 0 (amortized onto usage)
+--                   anything else            -> BilledCost
+
+with
+
+line_items as (
+    select * from {{ ref('base_aws__cur') }}
+),
+
+classified as (
+    select
+        *,
+        line_item_line_item_type as line_item_type,
+        case
+            when line_item_line_item_type in ('DiscountedUsage', 'RIFee')
+                or (line_item_line_item_type = 'Fee' and nullif(reservation_reservation_a_r_n, '') is not null)
+                then 'ri'
+            when line_item_line_item_type in (
+                'SavingsPlanCoveredUsage', 'SavingsPlanNegation',
+                'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee'
+            ) then 'sp'
+        end as commitment_kind,
+        case
+            when line_item_line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
+                then 'Usage'
+            when line_item_line_item_type in ('RIFee', 'Fee', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee')
+                then 'Purchase'
+            when line_item_line_item_type = 'Tax'
+                then 'Tax'
+            when line_item_line_item_type in (
+                'Credit', 'Refund', 'SavingsPlanNegation', 'BundledDiscount', 'EdpDiscount',
+                'PrivateRateDiscount', 'Discount', 'DistributorDiscount'
+            ) then 'Credit'
+            else 'Adjustment'
+        end as charge_category,
+        coalesce(
+            line_item_line_item_type = 'Refund'
+            or bill_bill_type = 'Refund'
+            or line_item_usage_start_date < bill_billing_period_start_date,
+            false
+        ) as is_correction
+    from line_items
+),
+
+final as (
+    select
+        -- billing account and sub account
+        bill_payer_account_id as BillingAccountId,
+        bill_payer_account_name as BillingAccountName,
+        'Billing Account' as BillingAccountType,
+        line_item_usage_account_id as SubAccountId,
+        line_item_usage_account_name as SubAccountName,
+        'Linked Account' as SubAccountType,
+
+        -- periods
+        bill_billing_period_start_date as BillingPeriodStart,
+        bill_billing_period_end_date as BillingPeriodEnd,
+        line_item_usage_start_date as ChargePeriodStart,
+        coalesce(line_item_usage_end_date, line_item_usage_start_date) as ChargePeriodEnd,
+
+        -- charge
+        charge_category as ChargeCategory,
+        case when is_correction then 'Correction' end as ChargeClass,
+        nullif(line_item_line_item_description, '') as ChargeDescription,
+        case
+            when line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then 'Recurring'
+            when charge_category = 'Purchase' then 'One-Time'
+            when charge_category in ('Usage') or line_item_type in (
+                'SavingsPlanNegation', 'BundledDiscount', 'EdpDiscount', 'PrivateRateDiscount', 'Discount'
+            ) then 'Usage-Based'
+            else 'One-Time'
+        end as ChargeFrequency,
+        case
+            when charge_category not in ('Usage', 'Purchase') then null
+            when commitment_kind is not null and charge_category = 'Usage' then 'Committed'
+            when pricing_term = 'Spot' or line_item_usage_type like '%SpotUsage%' then 'Dynamic'
+            when pricing_term = 'OnDemand' or charge_category = 'Purchase' then 'Standard'
+            else 'Other'
+        end as PricingCategory,
+
+        -- costs
+        line_item_unblended_cost as BilledCost,
+        cast(case
+            when line_item_type = 'DiscountedUsage' then coalesce(reservation_effective_cost, 0)
+            when line_item_type = 'SavingsPlanCoveredUsage' then coalesce(savings_plan_savings_plan_effective_cost, 0)
+            when line_item_type = 'SavingsPlanNegation' then 0
+            when line_item_type = 'SavingsPlanRecurringFee'
+                then coalesce(savings_plan_total_commitment_to_date, 0) - coalesce(savings_plan_used_commitment, 0)
+            when line_item_type = 'RIFee'
+                then coalesce(reservation_unused_amortized_upfront_fee_for_billing_period, 0)
+                    + coalesce(reservation_unused_recurring_fee, 0)
+            when line_item_type = 'SavingsPlanUpfrontFee' then 0
+            when line_item_type = 'Fee' and commitment_kind = 'ri' then 0
+            else line_item_unblended_cost
+        end as decimal(38, 12)) as EffectiveCost,
+        cast(case
+            when charge_category = 'Credit' then 0
+            when pricing_public_on_demand_cost is not null then pricing_public_on_demand_cost
+            when charge_category in ('Tax', 'Adjustment') then 0
+            else line_item_unblended_cost
+        end as decimal(38, 12)) as ListCost,
+        cast(case
+            when charge_category in ('Usage', 'Purchase') and not is_correction
+                then coalesce(pricing_public_on_demand_rate, line_item_unblended_rate)
+        end as decimal(38, 12)) as ListUnitPrice,
+        -- no negotiated-rate columns are read: contracted = list
+        cast(case
+            when charge_category = 'Credit' then 0
+            when pricing_public_on_demand_cost is not null then pricing_public_on_demand_cost
+            when charge_category in ('Tax', 'Adjustment') then 0
+            else line_item_unblended_cost
+        end as decimal(38, 12)) as ContractedCost,
+        cast(case
+            when charge_category in ('Usage', 'Purchase') and not is_correction
+                then coalesce(pricing_public_on_demand_rate, line_item_unblended_rate)
+        end as decimal(38, 12)) as ContractedUnitPrice,
+        line_item_currency_code as BillingCurrency,
+
+        -- quantities
+        cast(case
+            when charge_category = 'Usage' and not is_correction then line_item_usage_amount
+        end as decimal(38, 12)) as ConsumedQuantity,
+        case
+            when charge_category = 'Usage' and not is_correction then coalesce(pricing_unit, 'Units')
+        end as ConsumedUnit,
+        cast(case
+            when charge_category in ('Usage', 'Purchase') and not is_correction
+                then coalesce(line_item_usage_amount, 1)
+        end as decimal(38, 12)) as PricingQuantity,
+        case
+            when charge_category in ('Usage', 'Purchase') and not is_correction then coalesce(
+                pricing_unit,
+                case when line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then 'Hours' else 'Units' end
+            )
+        end as PricingUnit,
+
+        -- commitment discounts
+        case commitment_kind
+            when 'ri' then nullif(reservation_reservation_a_r_n, '')
+            when 'sp' then nullif(savings_plan_savings_plan_a_r_n, '')
+        end as CommitmentDiscountId,
+        case commitment_kind
+            when 'ri' then split_part(nullif(reservation_reservation_a_r_n, ''), '/', -1)
+            when 'sp' then split_part(nullif(savings_plan_savings_plan_a_r_n, ''), '/', -1)
+        end as CommitmentDiscountName,
+        case commitment_kind when 'ri' then 'Reserved Instance' when 'sp' then 'Savings Plan' end
+            as CommitmentDiscountType,
+        case commitment_kind when 'ri' then 'Usage' when 'sp' then 'Spend' end
+            as CommitmentDiscountCategory,
+        case
+            when commitment_kind is null then null
+            when line_item_type in ('DiscountedUsage', 'SavingsPlanCoveredUsage') then 'Used'
+            -- the recurring fee row carries the unused part of the commitment (see EffectiveCost)
+            when line_item_type = 'RIFee'
+                and coalesce(reservation_unused_amortized_upfront_fee_for_billing_period, 0)
+                    + coalesce(reservation_unused_recurring_fee, 0) <> 0 then 'Unused'
+            when line_item_type = 'SavingsPlanRecurringFee'
+                and coalesce(savings_plan_total_commitment_to_date, 0) - coalesce(savings_plan_used_commitment, 0) <> 0
+                then 'Unused'
+        end as CommitmentDiscountStatus,
+        cast(case
+            when commitment_kind is null or charge_category not in ('Usage', 'Purchase') then null
+            when commitment_kind = 'ri' then coalesce(line_item_usage_amount, 1)
+            when line_item_type = 'SavingsPlanCoveredUsage' then savings_plan_savings_plan_effective_cost
+            when line_item_type = 'SavingsPlanRecurringFee' then savings_plan_total_commitment_to_date
+            else line_item_unblended_cost
+        end as decimal(38, 12)) as CommitmentDiscountQuantity,
+        case
+            when commitment_kind is null or charge_category not in ('Usage', 'Purchase') then null
+            when commitment_kind = 'ri' then 'Hours'
+            else line_item_currency_code
+        end as CommitmentDiscountUnit,
+
+        -- capacity reservations (not in the CUR columns we read)
+        cast(null as varchar) as CapacityReservationId,
+        cast(null as varchar) as CapacityReservationStatus,
+
+        -- parties
+        'AWS' as ProviderName,
+        case
+            when bill_billing_entity = 'AWS Marketplace'
+                then coalesce(nullif(line_item_legal_entity, ''), 'AWS Marketplace')
+            else coalesce(nullif(line_item_legal_entity, ''), 'Amazon Web Services, Inc.')
+        end as PublisherName,
+        coalesce(nullif(bill_invoicing_entity, ''), nullif(line_item_legal_entity, ''), 'Amazon Web Services, Inc.')
+            as InvoiceIssuerName,
+        nullif(bill_invoice_id, '') as InvoiceId,
+
+        -- location
+        nullif(product_region_code, '') as RegionId,
+        nullif(product_location, '') as RegionName,
+        nullif(line_item_availability_zone, '') as AvailabilityZone,
+
+        -- resource
+        nullif(line_item_resource_id, '') as ResourceId,
+        cast(null as varchar) as ResourceName,
+        case
+            when nullif(line_item_resource_id, '') is null then null
+            when line_item_resource_id like 'i-%' then 'Instance'
+            when line_item_resource_id like 'vol-%' then 'Volume'
+            when line_item_resource_id like 'snap-%' then 'Snapshot'
+            when line_item_resource_id like 'arn:%'
+                then regexp_extract(split_part(line_item_resource_id, ':', 6), '^([^/:]+)', 1)
+            else coalesce(nullif(product_product_family, ''), line_item_product_code)
+        end as ResourceType,
+
+        -- service and SKU (category/subcategory come from the seed in int_costs_enriched)
+        coalesce(
+            nullif(product_product_name, ''),
+            nullif(json_extract_string(product, '$.product_name'), ''),
+            nullif(product_servicecode, ''),
+            line_item_product_code
+        ) as ServiceName,
+        cast(null as varchar) as ServiceCategory,
+        cast(null as varchar) as ServiceSubcategory,
+        nullif(product_sku, '') as SkuId,
+        coalesce(nullif(pricing_rate_code, ''), nullif(pricing_rate_id, '')) as SkuPriceId,
+        coalesce(nullif(product_product_family, ''), nullif(line_item_usage_type, '')) as SkuMeter,
+        cast(null as json) as SkuPriceDetails,
+
+        -- tags: user_X -> X, aws_X -> aws:X (as AWS writes them in its FOCUS export)
+        case when resource_tags is not null then nullif(to_json(map_from_entries([
+            {
+                'k': case
+                    when starts_with(k, 'user_') then substr(k, 6)
+                    when starts_with(k, 'aws_') then 'aws:' || substr(k, 5)
+                    else k
+                end,
+                'v': json_extract_string(resource_tags, '$."' || k || '"')
+            }
+            for k in json_keys(resource_tags)
+            if nullif(json_extract_string(resource_tags, '$."' || k || '"'), '') is not null
+        ])), '{}') end as Tags,
+
+        -- pricing currency (AWS bills and prices in the same currency)
+        cast(null as varchar) as PricingCurrency,
+        cast(null as decimal(38, 12)) as PricingCurrencyContractedUnitPrice,
+        cast(null as decimal(38, 12)) as PricingCurrencyEffectiveCost,
+        cast(null as decimal(38, 12)) as PricingCurrencyListUnitPrice,
+
+        -- provider extras
+        line_item_usage_type as x_UsageType,
+        line_item_operation as x_Operation,
+        coalesce(nullif(product_servicecode, ''), line_item_product_code) as x_ServiceCode,
+        line_item_type as x_ChargeType,
+        identity_line_item_id as x_LineItemId,
+
+        -- lineage
+        'aws' as x_Provider,
+        source_export as x_SourceExport,
+        source_format as x_SourceFormat,
+        manifest_id as x_ManifestId,
+        billing_period as x_BillingPeriod,
+        source_file as x_SourceFile
+    from classified
+)
+
+select * from final

@@ -1,0 +1,95 @@
+-- Supported versions: AWS Data Exports "FOCUS 1.0 with AWS columns" (source_format 'focus'),
+-- landed with FOCUS column ids in snake_case (billed_cost, charge_period_start, x_service_code, ...).
+-- https://docs.aws.amazon.com/cur/latest/userguide/table-dictionary-focus-1-0-aws-columns.html
+-- Passes rows through with type coercion (literal 'NULL' / '' -> NULL) and upgrades 1.0 -> 1.2:
+-- columns new in 1.1/1.2 are NULL unless the export has them; ServiceSubcategory is filled from the
+-- seed in int_costs_enriched.
+
+{%- set import_state = source('finops_state', 'import_state') %}
+{%- set focus_cols = {} %}
+{%- for name, data_type in focus_columns() %}
+    {%- do focus_cols.update({focus_snake_case(name): data_type}) %}
+{%- endfor %}
+{%- set extra_cols = {
+    'x_service_code': 'varchar',
+    'x_usage_type': 'varchar',
+    'x_operation': 'varchar',
+    'billing_period': 'varchar',
+    'manifest_id': 'varchar',
+    'source_file': 'varchar',
+} %}
+{%- set columns = {} %}
+{%- do columns.update(focus_cols) %}
+{%- do columns.update(extra_cols) %}
+{%- set raw_tables = aws_raw_tables(['focus']) %}
+
+with
+
+{% if raw_tables | length > 0 -%}
+raw_rows as (
+    {% for t in raw_tables %}
+    select
+        '{{ t.raw_table }}' as raw_table,
+        {{ select_typed_columns(t.relation, columns, null_strings=true) }}
+    from {{ t.relation }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+{%- else -%}
+raw_rows as (
+    select cast(null as varchar) as raw_table, *
+    from ({{ select_typed_nulls(columns) }})
+),
+{%- endif %}
+
+import_state as (
+    select * from {{ import_state }}
+    where lower(provider) = 'aws' and source_format = 'focus'
+),
+
+joined as (
+    select
+        raw_rows.*,
+        import_state.export as source_export,
+        import_state.source_format
+    from raw_rows
+    inner join import_state
+        on import_state.raw_table = raw_rows.raw_table
+        and import_state.billing_period = raw_rows.billing_period
+        and import_state.manifest_id = raw_rows.manifest_id
+),
+
+final as (
+    select
+        {%- for name, data_type in focus_columns() %}
+        {%- set col = focus_snake_case(name) %}
+        {%- if name == 'ProviderName' %}
+        coalesce({{ col }}, 'AWS') as {{ name }},
+        {%- elif name == 'ServiceCategory' %}
+        {{ col }} as {{ name }},
+        {%- elif name == 'ChargeClass' %}
+        case when {{ col }} = 'Correction' then 'Correction' end as {{ name }},
+        {%- else %}
+        {{ col }} as {{ name }},
+        {%- endif %}
+        {%- endfor %}
+
+        -- provider extras
+        x_usage_type as x_UsageType,
+        x_operation as x_Operation,
+        x_service_code as x_ServiceCode,
+        cast(null as varchar) as x_ChargeType,
+        cast(null as varchar) as x_LineItemId,
+
+        -- lineage
+        'aws' as x_Provider,
+        source_export as x_SourceExport,
+        source_format as x_SourceFormat,
+        manifest_id as x_ManifestId,
+        billing_period as x_BillingPeriod,
+        source_file as x_SourceFile
+    from joined
+)
+
+select * from final
