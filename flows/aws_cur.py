@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect import flow
 from prefect.states import Failed, State
 
 from openfinops.config import AwsExport, load_config
 from tasks.aws.imports import PeriodResult, PlannedImport, find_manifests, load_billing_period, plan_imports
 from tasks.report import publish_import_summary
+from tasks.transform import build_focus
 
 
 @flow(name="aws-cur")
 def aws_cur(exports: list[str] | None = None, period: str | None = None, data_dir: str | None = None,
-            sources: list[dict] | None = None) -> list[dict] | State:
+            sources: list[dict] | None = None, build: bool = True) -> list[dict] | State:
     """Import AWS billing exports into DuckDB; a failed period fails the run but not the others.
 
     Args:
@@ -20,6 +23,7 @@ def aws_cur(exports: list[str] | None = None, period: str | None = None, data_di
         period: only this billing period (YYYY-MM).
         data_dir: overrides `[project] data_dir`.
         sources: one-off exports (the keys of `[[aws.exports]]`) instead of the configured ones.
+        build: rebuild the FOCUS table when any period was imported or replaced.
     """
     config = load_config().with_overrides(data_dir)
     results: list[PeriodResult] = []
@@ -31,14 +35,19 @@ def aws_cur(exports: list[str] | None = None, period: str | None = None, data_di
         for planned in plan_imports(export, found.result(), config.database, period):
             results.append(_load(export, planned, config.data_dir))
     publish_import_summary(results)
-    failed = [r for r in results if r.status == "failed"]
     data = [r.as_dict() for r in results]
+    # Periods that did import still reach the FOCUS table when others failed.
+    if build and any(r.status in ("imported", "replaced") for r in results):
+        built = build_focus(config.data_dir, return_state=True)
+        if built.is_failed():
+            return Failed(message=str(built.result(raise_on_failure=False)), data=data)
+    failed = [r for r in results if r.status == "failed"]
     if failed:
         return Failed(message=f"{len(failed)} of {len(results)} billing periods failed: {failed[0].error}", data=data)
     return data
 
 
-def _load(export: AwsExport, planned: PlannedImport, data_dir) -> PeriodResult:
+def _load(export: AwsExport, planned: PlannedImport, data_dir: Path) -> PeriodResult:
     state = load_billing_period(export, planned, data_dir, return_state=True)
     if state.is_failed():
         return _failure(export, planned.manifest.billing_period, state, planned.manifest)

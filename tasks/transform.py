@@ -25,6 +25,7 @@ class BuildFailed(ImportFailed):
 @dataclass(frozen=True)
 class PeriodSummary:
     provider: str
+    export: str
     billing_period: str
     rows: int
     billed_cost: Decimal
@@ -45,21 +46,34 @@ def build_focus(data_dir: Path, full_refresh: bool = False) -> list[PeriodSummar
             "--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--quiet"]
     if full_refresh:
         args.append("--full-refresh")
-    result = dbtRunner().invoke(args)
+    try:
+        result = dbtRunner().invoke(args)
+    finally:
+        _release_dbt_connection()
     if not result.success:
         failures = [f"{r.node.name}: {r.message}" for r in (result.result or []) if r.status in ("error", "fail")]
         detail = "; ".join(failures) or str(result.exception)
         raise BuildFailed(f"dbt build of {FOCUS_TABLE} failed: {detail}")
     summary = summarize(database)
     for s in summary:
-        logger.info("FOCUS %s %s: %d rows, BilledCost %s, EffectiveCost %s", s.provider, s.billing_period, s.rows,
-                    s.billed_cost, s.effective_cost)
+        logger.info("FOCUS %s %s %s: %d rows, BilledCost %s, EffectiveCost %s", s.provider, s.export,
+                    s.billing_period, s.rows, s.billed_cost, s.effective_cost)
     return summary
 
 
+def _release_dbt_connection() -> None:
+    """dbt-duckdb keeps its database open for the life of the process; close it so the next writer
+    (an import in the same process, or a read-only reader) can open the file."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    if DuckDBConnectionManager._ENV is not None:
+        DuckDBConnectionManager._ENV.close()
+    DuckDBConnectionManager.close_all_connections()
+
+
 def summarize(database: Path) -> list[PeriodSummary]:
-    with duckdb.connect(str(database), read_only=True) as con:
+    with duckdb.connect(str(database)) as con:
         rows = con.execute(f"""
-            SELECT ProviderName, x_BillingPeriod, count(*), sum(BilledCost), sum(EffectiveCost)
+            SELECT ProviderName, x_SourceExport, x_BillingPeriod, count(*), sum(BilledCost), sum(EffectiveCost)
             FROM {FOCUS_TABLE} GROUP BY ALL ORDER BY ALL""").fetchall()
     return [PeriodSummary(*row) for row in rows]

@@ -9,11 +9,15 @@ import sys
 import time
 from pathlib import Path
 
+import json
+
 import boto3
+import duckdb
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
 REPO = Path(__file__).resolve().parents[1]
+FOCUS_ROWS = REPO / "tests" / "fixtures" / "aws" / "focus-1.0-aws-rows.csv"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -112,3 +116,64 @@ def upload_tree(s3_bucket):
                 client.upload_file(str(path), bucket, f"{prefix}/{path.relative_to(local).as_posix()}")
 
     return upload
+
+
+# --------------------------------------------------------------------------- an AWS FOCUS export
+FOCUS_DECIMALS = {"BilledCost", "ConsumedQuantity", "ContractedCost", "ContractedUnitPrice", "EffectiveCost",
+                  "ListCost", "ListUnitPrice", "PricingQuantity"}
+FOCUS_TIMESTAMPS = {"BillingPeriodEnd", "BillingPeriodStart", "ChargePeriodEnd", "ChargePeriodStart"}
+FOCUS_EXTRA = {"x_ServiceCode": "'AmazonEC2'", "x_UsageType": "'BoxUsage:m5.large'"}
+
+
+def _write_focus_export(root: Path, export: str = "focus-daily", execution: str = "0b7f3c1e-focus-exec-1") -> Path:
+    """A one-file AWS FOCUS export for 2024-09, laid out like CUR 2.0, from the fixture's AWS rows.
+
+    Parquet as AWS writes it: decimals, timestamps, `Tags` as a map; the sample's `Id` column is
+    not an AWS FOCUS column and is dropped. The manifest's keys point at another bucket/prefix.
+    """
+    data_dir = root / export / "data" / "BILLING_PERIOD=2024-09"
+    meta_dir = root / export / "metadata" / "BILLING_PERIOD=2024-09"
+    data_dir.mkdir(parents=True)
+    meta_dir.mkdir(parents=True)
+    con = duckdb.connect()
+    source = f"read_csv('{FOCUS_ROWS}', all_varchar=true, nullstr='NULL')"
+    names = [row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+    expressions, columns = [], []
+    for name in names:
+        q = f'"{name}"'
+        if name == "Id":
+            continue
+        if name in FOCUS_DECIMALS:
+            expressions.append(f"CAST({q} AS DECIMAL(38,12)) AS {q}")
+            columns.append({"name": name, "type": "decimal"})
+        elif name in FOCUS_TIMESTAMPS:
+            expressions.append(f"CAST({q} AS TIMESTAMP) AS {q}")
+            columns.append({"name": name, "type": "timestamp"})
+        elif name == "Tags":
+            expressions.append(f"CAST(CAST({q} AS JSON) AS MAP(VARCHAR, VARCHAR)) AS {q}")
+            columns.append({"name": name, "type": "map<string,string>"})
+        else:
+            expressions.append(q)
+            columns.append({"name": name, "type": "string"})
+    for name, value in FOCUS_EXTRA.items():
+        expressions.append(f"{value} AS {name}")
+        columns.append({"name": name, "type": "string"})
+    file_name = f"{export}-00001.snappy.parquet"
+    con.sql(f"COPY (SELECT {', '.join(expressions)} FROM {source}) TO '{data_dir / file_name}' "
+            "(FORMAT parquet, COMPRESSION snappy)")
+    con.close()
+    manifest = {
+        "executionId": execution,
+        "columns": columns,
+        "dataFiles": [f"s3://bucket/prefix/{export}/data/BILLING_PERIOD=2024-09/{file_name}"],
+        "billingPeriod": {"start": "2024-09-01T00:00:00.000Z", "end": "2024-10-01T00:00:00.000Z"},
+    }
+    path = meta_dir / f"{export}-Manifest.json"
+    path.write_text(json.dumps(manifest, indent=2))
+    return path
+
+
+@pytest.fixture
+def write_focus_export():
+    """Write a one-period AWS FOCUS export (real AWS rows of the FOCUS sample data) under a root."""
+    return _write_focus_export

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["OPEN_FINOPS_CONFIG"] = args.config
     try:
         return args.run(args)
-    except ConfigError as exc:
+    except (ConfigError, FileNotFoundError) as exc:
         print(f"finops: {exc}", file=sys.stderr)
         return 2
 

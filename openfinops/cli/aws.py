@@ -10,7 +10,7 @@ from rich.table import Table
 
 from openfinops.config import CUR_VERSIONS, ConfigError, load_config
 
-from .display import human_bytes, import_progress, print_import_summary
+from .display import human_bytes, import_progress, print_focus_summary, print_import_summary
 
 
 def register(nouns: argparse._SubParsersAction) -> None:
@@ -20,6 +20,8 @@ def register(nouns: argparse._SubParsersAction) -> None:
     imp = verbs.add_parser("import-cur", help="import new and restated billing periods into DuckDB")
     _selection_flags(imp)
     imp.add_argument("--period", type=_period, help="only this billing period (YYYY-MM)")
+    imp.add_argument("--no-build", dest="build", action="store_false",
+                     help="do not rebuild the FOCUS table after importing")
     imp.set_defaults(run=import_cur)
 
     ls = verbs.add_parser("list-manifests", help="list each billing period's manifest and its import status")
@@ -64,7 +66,8 @@ def _one_off(args: argparse.Namespace) -> list[dict] | None:
 def import_cur(args: argparse.Namespace) -> int:
     sources = _one_off(args)
     load_config().with_overrides(args.data_dir).select_aws_exports(args.exports, sources)  # fail fast, exit 2
-    return run_import(exports=args.exports, period=args.period, data_dir=args.data_dir, sources=sources)
+    return run_import(exports=args.exports, period=args.period, data_dir=args.data_dir, sources=sources,
+                      build=args.build)
 
 
 def run_import(**parameters) -> int:
@@ -78,7 +81,12 @@ def run_import(**parameters) -> int:
         print(f"finops: import failed: {results}")
         return 1
     print_import_summary(results)
-    return 1 if state.is_failed() else 0
+    if parameters.get("build", True) and any(r["status"] in ("imported", "replaced") for r in results):
+        print_focus_summary(parameters.get("data_dir"))
+    if state.is_failed():
+        print(f"finops: {state.message}")
+        return 1
+    return 0
 
 
 def list_manifests(args: argparse.Namespace) -> int:

@@ -70,3 +70,18 @@ def print_import_summary(results: list[dict]) -> None:
 
 def _money(value: Decimal | None) -> str:
     return "" if value is None else f"{value:,.2f}"
+
+
+def print_focus_summary(data_dir: str | None) -> None:
+    """Rows, BilledCost and EffectiveCost per provider and billing period of focus.cost_and_usage."""
+    from openfinops.config import load_config
+    from tasks.transform import summarize
+
+    table = Table(title="focus.cost_and_usage", title_justify="left")
+    for column, justify in (("provider", "left"), ("export", "left"), ("period", "left"), ("rows", "right"),
+                            ("BilledCost", "right"), ("EffectiveCost", "right")):
+        table.add_column(column, justify=justify)
+    for s in summarize(load_config().with_overrides(data_dir).database):
+        table.add_row(s.provider, s.export, s.billing_period, f"{s.rows:,}", _money(s.billed_cost),
+                      _money(s.effective_cost))
+    Console().print(table)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
-
 from openfinops.config import load_config
 
 from .aws import _period
+from .display import print_focus_summary
 
 
 def register(nouns: argparse._SubParsersAction) -> None:
@@ -37,20 +35,8 @@ def run_build(args: argparse.Namespace) -> int:
     if state.is_failed():
         print(f"finops: FOCUS build failed: {result}")
         return 1
-    print_focus_summary(result)
+    print_focus_summary(args.data_dir)
     return 0
-
-
-def print_focus_summary(summary: list[dict]) -> None:
-    table = Table(title="focus.cost_and_usage", title_justify="left")
-    table.add_column("provider")
-    table.add_column("period")
-    for column in ("rows", "BilledCost", "EffectiveCost"):
-        table.add_column(column, justify="right")
-    for s in summary:
-        table.add_row(s["provider"], s["billing_period"], f"{s['rows']:,}", f"{s['billed_cost']:,.2f}",
-                      f"{s['effective_cost']:,.2f}")
-    Console().print(table)
 
 
 def run_export(args: argparse.Namespace) -> int:

@@ -703,7 +703,7 @@ def _generate_period(period: str, rows_per_period: int, files: int, seed: int, r
     """Yield (file_index, canonical chunk) in file order; memory bounded by CHUNK_ROWS."""
     org = _Org(seed, rows_per_period)
     totals = _Totals()
-    final = False  # demo periods are all still open / estimated
+    final = True  # the sample periods are closed months, invoiced (restatements get a new invoice)
     per_file = [rows_per_period // files + (1 if j < rows_per_period % files else 0) for j in range(files)]
     for j, rows in enumerate(per_file):
         for k, off in enumerate(range(0, rows, CHUNK_ROWS)):

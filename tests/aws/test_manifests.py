@@ -184,61 +184,9 @@ def test_v2_gzip_csv(fs, tmp_path):
 
 
 # --------------------------------------------------------------------------- AWS FOCUS export
-FOCUS_DECIMALS = {"BilledCost", "ConsumedQuantity", "ContractedCost", "ContractedUnitPrice", "EffectiveCost",
-                  "ListCost", "ListUnitPrice", "PricingQuantity"}
-FOCUS_TIMESTAMPS = {"BillingPeriodEnd", "BillingPeriodStart", "ChargePeriodEnd", "ChargePeriodStart"}
-FOCUS_EXTRA = {"x_ServiceCode": "'AmazonEC2'", "x_UsageType": "'BoxUsage:m5.large'"}
 
 
-def write_focus_export(root: Path, export: str = "focus-daily", execution: str = "0b7f3c1e-focus-exec-1") -> Path:
-    """A one-file AWS FOCUS export for 2024-09, laid out like CUR 2.0, from the fixture's AWS rows.
-
-    Parquet as AWS writes it: decimals, timestamps, `Tags` as a map; the sample's `Id` column is
-    not an AWS FOCUS column and is dropped. The manifest's keys point at another bucket/prefix.
-    """
-    data_dir = root / export / "data" / "BILLING_PERIOD=2024-09"
-    meta_dir = root / export / "metadata" / "BILLING_PERIOD=2024-09"
-    data_dir.mkdir(parents=True)
-    meta_dir.mkdir(parents=True)
-    con = duckdb.connect()
-    source = f"read_csv('{FOCUS_ROWS}', all_varchar=true, nullstr='NULL')"
-    names = [row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
-    expressions, columns = [], []
-    for name in names:
-        q = f'"{name}"'
-        if name == "Id":
-            continue
-        if name in FOCUS_DECIMALS:
-            expressions.append(f"CAST({q} AS DECIMAL(38,12)) AS {q}")
-            columns.append({"name": name, "type": "decimal"})
-        elif name in FOCUS_TIMESTAMPS:
-            expressions.append(f"CAST({q} AS TIMESTAMP) AS {q}")
-            columns.append({"name": name, "type": "timestamp"})
-        elif name == "Tags":
-            expressions.append(f"CAST(CAST({q} AS JSON) AS MAP(VARCHAR, VARCHAR)) AS {q}")
-            columns.append({"name": name, "type": "map<string,string>"})
-        else:
-            expressions.append(q)
-            columns.append({"name": name, "type": "string"})
-    for name, value in FOCUS_EXTRA.items():
-        expressions.append(f"{value} AS {name}")
-        columns.append({"name": name, "type": "string"})
-    file_name = f"{export}-00001.snappy.parquet"
-    con.sql(f"COPY (SELECT {', '.join(expressions)} FROM {source}) TO '{data_dir / file_name}' "
-            "(FORMAT parquet, COMPRESSION snappy)")
-    con.close()
-    manifest = {
-        "executionId": execution,
-        "columns": columns,
-        "dataFiles": [f"s3://bucket/prefix/{export}/data/BILLING_PERIOD=2024-09/{file_name}"],
-        "billingPeriod": {"start": "2024-09-01T00:00:00.000Z", "end": "2024-10-01T00:00:00.000Z"},
-    }
-    path = meta_dir / f"{export}-Manifest.json"
-    path.write_text(json.dumps(manifest, indent=2))
-    return path
-
-
-def test_focus_export_discovery(fs, tmp_path):
+def test_focus_export_discovery(fs, tmp_path, write_focus_export):
     path = write_focus_export(tmp_path)
 
     manifest = _only(_discover(fs, tmp_path, "focus-daily", "focus"))
@@ -264,7 +212,7 @@ def _read(manifest: Manifest) -> pa.Table:
     return pa.Table.from_batches(list(read_batches(Path(data_file.path), data_file, manifest)))
 
 
-def test_read_batches_focus_export(fs, tmp_path):
+def test_read_batches_focus_export(fs, tmp_path, write_focus_export):
     write_focus_export(tmp_path)
     manifest = _only(_discover(fs, tmp_path, "focus-daily", "focus"))
 
@@ -304,7 +252,7 @@ def test_read_batches_focus_export(fs, tmp_path):
     assert set(table.column("source_file").to_pylist()) == {manifest.files[0].key}
 
 
-def test_read_batches_adds_no_column_from_the_partition_folder(fs, tmp_path):
+def test_read_batches_adds_no_column_from_the_partition_folder(fs, tmp_path, write_focus_export):
     write_focus_export(tmp_path)
     manifest = _only(_discover(fs, tmp_path, "focus-daily", "focus"))
 

@@ -22,8 +22,9 @@ PERIODS = ("2026-08", "2026-09")
 ROWS = 300
 
 
-def run(data_dir: Path, *sources: dict, **params):
-    state = aws_cur(sources=list(sources), data_dir=str(data_dir), return_state=True, **params)
+def run(data_dir: Path, *sources: dict, build: bool = False, **params):
+    """Run the flow; the FOCUS build is left out unless a test is about it (tests/flows/test_focus_build.py)."""
+    state = aws_cur(sources=list(sources), data_dir=str(data_dir), build=build, return_state=True, **params)
     return state, state.result(raise_on_failure=False)
 
 

@@ -9,10 +9,15 @@
 --                   DiscountedUsage          -> reservation_effective_cost
 --                   SavingsPlanCoveredUsage  -> savings_plan_savings_plan_effective_cost
 --                   SavingsPlanNegation      -> 0
---                   SavingsPlanRecurringFee  -> total_commitment_to_date - used_commitment (unused part)
---                   RIFee                    -> unused amortized upfront fee + unused recurring fee
---                   SavingsPlanUpfrontFee, RI upfront Fee -> 0 (amortized onto usage)
+--                   SavingsPlanRecurringFee, RIFee, SavingsPlanUpfrontFee, RI upfront Fee -> 0
+--                                            (purchases; amortized onto usage)
 --                   anything else            -> BilledCost
+--   Unused commitment: a RIFee / SavingsPlanRecurringFee row whose commitment was not fully used
+--   gets a second, derived row (FOCUS spec "commitment_discount_usage_scenario_2/3"):
+--   ChargeCategory Usage, CommitmentDiscountStatus Unused, BilledCost 0,
+--   EffectiveCost = RIFee: unused amortized upfront fee + unused recurring fee;
+--                   SavingsPlanRecurringFee: total_commitment_to_date - used_commitment.
+--   So Σ EffectiveCost is the standard CUR amortized cost and Σ BilledCost the unblended cost.
 
 with
 
@@ -51,8 +56,26 @@ classified as (
             or bill_bill_type = 'Refund'
             or line_item_usage_start_date < bill_billing_period_start_date,
             false
-        ) as is_correction
+        ) as is_correction,
+        case
+            when line_item_line_item_type = 'RIFee'
+                then coalesce(reservation_unused_amortized_upfront_fee_for_billing_period, 0)
+                    + coalesce(reservation_unused_recurring_fee, 0)
+            when line_item_line_item_type = 'SavingsPlanRecurringFee'
+                then coalesce(savings_plan_total_commitment_to_date, 0) - coalesce(savings_plan_used_commitment, 0)
+            else 0
+        end as unused_commitment_cost
     from line_items
+),
+
+-- one extra row per commitment fee with an unused part (see header)
+expanded as (
+    select *, false as is_unused_row
+    from classified
+    union all
+    select * replace ('Usage' as charge_category), true as is_unused_row
+    from classified
+    where unused_commitment_cost <> 0
 ),
 
 final as (
@@ -76,6 +99,7 @@ final as (
         case when is_correction then 'Correction' end as ChargeClass,
         nullif(line_item_line_item_description, '') as ChargeDescription,
         case
+            when is_unused_row then 'Usage-Based'
             when line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then 'Recurring'
             when charge_category = 'Purchase' then 'One-Time'
             when charge_category in ('Usage') or line_item_type in (
@@ -92,38 +116,36 @@ final as (
         end as PricingCategory,
 
         -- costs
-        line_item_unblended_cost as BilledCost,
+        cast(case when is_unused_row then 0 else line_item_unblended_cost end as decimal(38, 12)) as BilledCost,
         cast(case
+            when is_unused_row then unused_commitment_cost
             when line_item_type = 'DiscountedUsage' then coalesce(reservation_effective_cost, 0)
             when line_item_type = 'SavingsPlanCoveredUsage' then coalesce(savings_plan_savings_plan_effective_cost, 0)
             when line_item_type = 'SavingsPlanNegation' then 0
-            when line_item_type = 'SavingsPlanRecurringFee'
-                then coalesce(savings_plan_total_commitment_to_date, 0) - coalesce(savings_plan_used_commitment, 0)
-            when line_item_type = 'RIFee'
-                then coalesce(reservation_unused_amortized_upfront_fee_for_billing_period, 0)
-                    + coalesce(reservation_unused_recurring_fee, 0)
-            when line_item_type = 'SavingsPlanUpfrontFee' then 0
+            when line_item_type in ('RIFee', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee') then 0
             when line_item_type = 'Fee' and commitment_kind = 'ri' then 0
             else line_item_unblended_cost
         end as decimal(38, 12)) as EffectiveCost,
         cast(case
-            when charge_category = 'Credit' then 0
+            when charge_category = 'Credit' or is_unused_row then 0
             when pricing_public_on_demand_cost is not null then pricing_public_on_demand_cost
             when charge_category in ('Tax', 'Adjustment') then 0
             else line_item_unblended_cost
         end as decimal(38, 12)) as ListCost,
         cast(case
+            when is_unused_row then 0
             when charge_category in ('Usage', 'Purchase') and not is_correction
                 then coalesce(pricing_public_on_demand_rate, line_item_unblended_rate)
         end as decimal(38, 12)) as ListUnitPrice,
         -- no negotiated-rate columns are read: contracted = list
         cast(case
-            when charge_category = 'Credit' then 0
+            when charge_category = 'Credit' or is_unused_row then 0
             when pricing_public_on_demand_cost is not null then pricing_public_on_demand_cost
             when charge_category in ('Tax', 'Adjustment') then 0
             else line_item_unblended_cost
         end as decimal(38, 12)) as ContractedCost,
         cast(case
+            when is_unused_row then 0
             when charge_category in ('Usage', 'Purchase') and not is_correction
                 then coalesce(pricing_public_on_demand_rate, line_item_unblended_rate)
         end as decimal(38, 12)) as ContractedUnitPrice,
@@ -131,16 +153,20 @@ final as (
 
         -- quantities
         cast(case
-            when charge_category = 'Usage' and not is_correction then line_item_usage_amount
+            when charge_category = 'Usage' and not is_correction and not is_unused_row then line_item_usage_amount
         end as decimal(38, 12)) as ConsumedQuantity,
         case
-            when charge_category = 'Usage' and not is_correction then coalesce(pricing_unit, 'Units')
+            when charge_category = 'Usage' and not is_correction and not is_unused_row then coalesce(pricing_unit, 'Units')
         end as ConsumedUnit,
         cast(case
+            when is_unused_row and commitment_kind = 'ri'
+                then coalesce(reservation_unused_quantity, line_item_usage_amount, 1)
+            when is_unused_row then unused_commitment_cost
             when charge_category in ('Usage', 'Purchase') and not is_correction
                 then coalesce(line_item_usage_amount, 1)
         end as decimal(38, 12)) as PricingQuantity,
         case
+            when is_unused_row and commitment_kind = 'sp' then line_item_currency_code
             when charge_category in ('Usage', 'Purchase') and not is_correction then coalesce(
                 pricing_unit,
                 case when line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then 'Hours' else 'Units' end
@@ -162,17 +188,14 @@ final as (
             as CommitmentDiscountCategory,
         case
             when commitment_kind is null then null
+            when is_unused_row then 'Unused'
             when line_item_type in ('DiscountedUsage', 'SavingsPlanCoveredUsage') then 'Used'
-            -- the recurring fee row carries the unused part of the commitment (see EffectiveCost)
-            when line_item_type = 'RIFee'
-                and coalesce(reservation_unused_amortized_upfront_fee_for_billing_period, 0)
-                    + coalesce(reservation_unused_recurring_fee, 0) <> 0 then 'Unused'
-            when line_item_type = 'SavingsPlanRecurringFee'
-                and coalesce(savings_plan_total_commitment_to_date, 0) - coalesce(savings_plan_used_commitment, 0) <> 0
-                then 'Unused'
         end as CommitmentDiscountStatus,
         cast(case
             when commitment_kind is null or charge_category not in ('Usage', 'Purchase') then null
+            when is_unused_row and commitment_kind = 'ri'
+                then coalesce(reservation_unused_quantity, line_item_usage_amount, 1)
+            when is_unused_row then unused_commitment_cost
             when commitment_kind = 'ri' then coalesce(line_item_usage_amount, 1)
             when line_item_type = 'SavingsPlanCoveredUsage' then savings_plan_savings_plan_effective_cost
             when line_item_type = 'SavingsPlanRecurringFee' then savings_plan_total_commitment_to_date
@@ -195,7 +218,7 @@ final as (
                 then coalesce(nullif(line_item_legal_entity, ''), 'AWS Marketplace')
             else coalesce(nullif(line_item_legal_entity, ''), 'Amazon Web Services, Inc.')
         end as PublisherName,
-        coalesce(nullif(bill_invoicing_entity, ''), nullif(line_item_legal_entity, ''), 'Amazon Web Services, Inc.')
+        {{ aws_invoice_issuer("coalesce(nullif(bill_invoicing_entity, ''), nullif(line_item_legal_entity, ''))") }}
             as InvoiceIssuerName,
         nullif(bill_invoice_id, '') as InvoiceId,
 
@@ -207,15 +230,11 @@ final as (
         -- resource
         nullif(line_item_resource_id, '') as ResourceId,
         cast(null as varchar) as ResourceName,
-        case
-            when nullif(line_item_resource_id, '') is null then null
-            when line_item_resource_id like 'i-%' then 'Instance'
-            when line_item_resource_id like 'vol-%' then 'Volume'
-            when line_item_resource_id like 'snap-%' then 'Snapshot'
-            when line_item_resource_id like 'arn:%'
-                then regexp_extract(split_part(line_item_resource_id, ':', 6), '^([^/:]+)', 1)
-            else coalesce(nullif(product_product_family, ''), line_item_product_code)
-        end as ResourceType,
+        case when nullif(line_item_resource_id, '') is not null then coalesce(
+            {{ aws_resource_type('line_item_resource_id') }},
+            nullif(product_product_family, ''),
+            line_item_product_code
+        ) end as ResourceType,
 
         -- service and SKU (category/subcategory come from the seed in int_costs_enriched)
         coalesce(
@@ -228,7 +247,9 @@ final as (
         cast(null as varchar) as ServiceSubcategory,
         nullif(product_sku, '') as SkuId,
         coalesce(nullif(pricing_rate_code, ''), nullif(pricing_rate_id, '')) as SkuPriceId,
-        coalesce(nullif(product_product_family, ''), nullif(line_item_usage_type, '')) as SkuMeter,
+        case when nullif(product_sku, '') is not null
+            then coalesce(nullif(product_product_family, ''), nullif(line_item_usage_type, ''))
+        end as SkuMeter,
         cast(null as json) as SkuPriceDetails,
 
         -- tags: user_X -> X, aws_X -> aws:X (as AWS writes them in its FOCUS export)
@@ -245,7 +266,8 @@ final as (
             if nullif(json_extract_string(resource_tags, '$."' || k || '"'), '') is not null
         ])), '{}') end as Tags,
 
-        -- pricing currency (AWS bills and prices in the same currency)
+        -- pricing currency: CUR prices are in the billing currency (line_item_currency_code); the
+        -- pricing-currency columns repeat the billing-currency values (set in int_costs_enriched)
         cast(null as varchar) as PricingCurrency,
         cast(null as decimal(38, 12)) as PricingCurrencyContractedUnitPrice,
         cast(null as decimal(38, 12)) as PricingCurrencyEffectiveCost,
@@ -265,7 +287,7 @@ final as (
         manifest_id as x_ManifestId,
         billing_period as x_BillingPeriod,
         source_file as x_SourceFile
-    from classified
+    from expanded
 )
 
 select * from final

@@ -2,8 +2,10 @@
 -- landed with FOCUS column ids in snake_case (billed_cost, charge_period_start, x_service_code, ...).
 -- https://docs.aws.amazon.com/cur/latest/userguide/table-dictionary-focus-1-0-aws-columns.html
 -- Passes rows through with type coercion (literal 'NULL' / '' -> NULL) and upgrades 1.0 -> 1.2:
--- columns new in 1.1/1.2 are NULL unless the export has them; ServiceSubcategory is filled from the
--- seed in int_costs_enriched.
+-- CommitmentDiscountQuantity/Unit are derived when absent (Spend: cost in billing currency; Usage:
+-- the consumed/pricing quantity), BillingAccountType/SubAccountType get AWS's account kinds, other
+-- columns new in 1.1/1.2 are NULL unless the export has them; ServiceSubcategory, unit spelling
+-- and pricing-currency columns are filled in int_costs_enriched.
 
 {%- set import_state = source('finops_state', 'import_state') %}
 {%- set focus_cols = {} %}
@@ -66,8 +68,36 @@ final as (
         {%- set col = focus_snake_case(name) %}
         {%- if name == 'ProviderName' %}
         coalesce({{ col }}, 'AWS') as {{ name }},
-        {%- elif name == 'ServiceCategory' %}
-        {{ col }} as {{ name }},
+        {%- elif name == 'InvoiceIssuerName' %}
+        {{ aws_invoice_issuer(col) }} as {{ name }},
+        {%- elif name == 'CommitmentDiscountQuantity' %}
+        -- new in 1.1: the amount of the commitment this row used or bought, in its unit
+        coalesce({{ col }}, case
+            when commitment_discount_id is null or charge_category not in ('Usage', 'Purchase') then null
+            when commitment_discount_category = 'Spend' and charge_category = 'Usage' then effective_cost
+            when commitment_discount_category = 'Spend' then billed_cost
+            else coalesce(consumed_quantity, pricing_quantity)
+        end) as {{ name }},
+        {%- elif name == 'CommitmentDiscountUnit' %}
+        coalesce({{ col }}, case
+            when commitment_discount_id is null or charge_category not in ('Usage', 'Purchase') then null
+            when commitment_discount_category = 'Spend' then billing_currency
+            else coalesce(consumed_unit, pricing_unit)
+        end) as {{ name }},
+        {%- elif name == 'ResourceType' %}
+        -- 1.2: ResourceType is required with a ResourceId and must be null without one
+        case when resource_id is not null
+            then coalesce({{ col }}, {{ aws_resource_type('resource_id') }}, x_service_code, service_name)
+        end as {{ name }},
+        {%- elif name == 'SkuMeter' %}
+        case when sku_id is not null then coalesce({{ col }}, x_usage_type) end as {{ name }},
+        {%- elif name in ('ContractedUnitPrice', 'ListUnitPrice') %}
+        -- 1.2: unit prices are non-negative (1.0 exports carry negative ones on some credits)
+        case when {{ col }} >= 0 then {{ col }} end as {{ name }},
+        {%- elif name == 'BillingAccountType' %}
+        coalesce({{ col }}, 'Billing Account') as {{ name }},
+        {%- elif name == 'SubAccountType' %}
+        case when sub_account_id is not null then coalesce({{ col }}, 'Linked Account') end as {{ name }},
         {%- elif name == 'ChargeClass' %}
         case when {{ col }} = 'Correction' then 'Correction' end as {{ name }},
         {%- else %}

@@ -1,0 +1,140 @@
+"""The FOCUS table: built by dbt after an import, reconciled, incremental, exported and validated."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.aws_cur import aws_cur
+from flows.focus_build import focus_build
+from openfinops.cli import main
+from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
+
+REPO = Path(__file__).resolve().parents[2]
+VALIDATOR = REPO.parent / "shared" / "tools" / "focus-validate"
+PERIODS = ("2026-08", "2026-09", "2026-10")
+# Rules of focus-validator 2.2.1's bundled 1.2 model that no conformant data can pass; each was read
+# in the model JSON and the validator's condition compiler:
+VALIDATOR_DEFECTS = {
+    # Its Condition is {"AND": [...]} without a CheckFunction, which the compiler drops, so it demands a
+    # status on every row, while C-003-C demands NULL where there is no capacity reservation.
+    "CapacityReservationStatus-C-004-C": "condition dropped: unsatisfiable together with C-003-C",
+    "CapacityReservationStatus-C-002-C": "composite parent of C-004-C",
+    "CapacityReservationStatus-C-000-C": "composite parent of C-002-C",
+    # The tool already tolerates CommitmentDiscountStatus-C-004-C (inverted condition), not its parents.
+    "CommitmentDiscountStatus-C-002-C": "composite parent of the tolerated C-004-C",
+    "CommitmentDiscountStatus-C-000-C": "composite parent of C-002-C",
+    # The spec says EffectiveCost is 0 for purchases "intended to cover future eligible charges" (commitment
+    # prepayments); the model drops that clause and so fails recurring purchases such as AWS Support.
+    "EffectiveCost-C-005-C": "condition clause dropped: fails every Purchase, not just prepayments",
+    "EffectiveCost-C-000-M": "composite parent of C-005-C",
+}
+
+
+@pytest.fixture
+def built(tmp_path, data_dir):
+    """Both sample exports imported and the FOCUS table built by the import flow."""
+    v1, v2 = tmp_path / "exports" / "cur", tmp_path / "exports" / "cur2"
+    write_cur_v1(v1, periods=PERIODS, rows_per_period=400)
+    write_cur_v2(v2, periods=PERIODS, rows_per_period=400)
+    sources = [{"name": "demo-cur-v1", "cur_version": "v1", "path": str(v1)},
+               {"name": "demo-cur2", "cur_version": "v2", "path": str(v2)}]
+    state = aws_cur(sources=sources, data_dir=str(data_dir), return_state=True)
+    assert state.is_completed(), state.message
+    return data_dir, sources, v1
+
+
+def query(data_dir: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(data_dir / "finops.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_import_builds_a_focus_table_that_reconciles_with_raw_cur(built):
+    data_dir, _, _ = built
+    # Unused commitment gets a derived row of its own (BilledCost 0) that has no raw line.
+    focus = query(data_dir, """
+        SELECT x_SourceExport, x_BillingPeriod,
+               count(*) FILTER (WHERE NOT (CommitmentDiscountStatus = 'Unused' AND BilledCost = 0)),
+               sum(BilledCost)
+        FROM focus.cost_and_usage GROUP BY ALL ORDER BY ALL""")
+    raw = query(data_dir, """
+        SELECT 'demo-cur-v1', billing_period, count(*), sum(line_item_unblended_cost) FROM aws_billing.demo_cur_v1
+        GROUP BY ALL
+        UNION ALL
+        SELECT 'demo-cur2', billing_period, count(*), sum(line_item_unblended_cost) FROM aws_billing.demo_cur2
+        GROUP BY ALL ORDER BY ALL""")
+    assert focus == raw
+    assert len(focus) == 6
+    # Commitments: amortized cost differs from the invoice, and unused commitment is visible.
+    assert query(data_dir, "SELECT sum(BilledCost) <> sum(EffectiveCost) FROM focus.cost_and_usage") == [(True,)]
+    assert query(data_dir, "SELECT count(*) > 0 FROM focus.cost_and_usage "
+                           "WHERE CommitmentDiscountStatus = 'Unused'") == [(True,)]
+
+
+def test_restatement_rebuilds_only_that_period_and_matches_a_full_refresh(built):
+    data_dir, sources, v1 = built
+    before = query(data_dir, "SELECT * FROM focus.cost_and_usage WHERE x_BillingPeriod <> '2026-10' "
+                             "ORDER BY ALL")
+    write_cur_v1(v1, periods=("2026-10",), rows_per_period=400, revision=2)
+
+    state = aws_cur(sources=sources, data_dir=str(data_dir), return_state=True)
+
+    assert state.is_completed(), state.message
+    assert query(data_dir, "SELECT * FROM focus.cost_and_usage WHERE x_BillingPeriod <> '2026-10' "
+                           "ORDER BY ALL") == before
+    assert query(data_dir, "SELECT count(DISTINCT x_ManifestId) FROM focus.cost_and_usage "
+                           "WHERE x_SourceExport = 'demo-cur-v1' AND x_BillingPeriod = '2026-10'") == [(1,)]
+    incremental = query(data_dir, "SELECT * FROM focus.cost_and_usage ORDER BY ALL")
+
+    assert focus_build(data_dir=str(data_dir), full_refresh=True, return_state=True).is_completed()
+    assert query(data_dir, "SELECT * FROM focus.cost_and_usage ORDER BY ALL") == incremental
+
+
+def test_export_writes_focus_names_and_types(built, capsys, tmp_path):
+    data_dir, _, _ = built
+    out = tmp_path / "focus.parquet"
+    assert main(["--data-dir", str(data_dir), "focus", "export", "--format", "parquet", "--out", str(out),
+                 "--period", "2026-09", "--provider", "aws"]) == 0
+    with duckdb.connect() as con:
+        columns = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '{out}')").fetchall())
+        assert con.execute(f"SELECT DISTINCT x_BillingPeriod FROM '{out}'").fetchall() == [("2026-09",)]
+    assert columns["BilledCost"].startswith("DECIMAL")
+    assert columns["ChargePeriodStart"] == "TIMESTAMP WITH TIME ZONE"
+    assert columns["BillingAccountId"] == "VARCHAR"
+
+    csv_out = tmp_path / "focus.csv"
+    assert main(["--data-dir", str(data_dir), "focus", "export", "--format", "csv", "--out", str(csv_out)]) == 0
+    header = csv_out.read_text().splitlines()[0].split(",")
+    assert header[:1] and "BilledCost" in header and "EffectiveCost" in header
+
+
+@pytest.mark.skipif(not VALIDATOR.exists() and not os.environ.get("CI"), reason="FOCUS validator not on this machine")
+def test_exported_parquet_passes_the_official_focus_validator(built, tmp_path):
+    data_dir, _, _ = built
+    out = tmp_path / "focus.parquet"
+    assert main(["--data-dir", str(data_dir), "focus", "export", "--out", str(out)]) == 0
+
+    allow = [arg for rule in VALIDATOR_DEFECTS for arg in ("--allow", rule)]
+    proc = subprocess.run([str(VALIDATOR), str(out), "--show-violations", *allow], capture_output=True, text=True,
+                          timeout=1800)
+
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+
+
+def test_aws_focus_export_passes_through_to_focus_1_2(tmp_path, data_dir, write_focus_export):
+    root = tmp_path / "exports"
+    write_focus_export(root)
+    source = {"name": "focus-daily", "cur_version": "focus", "path": str(root)}
+
+    state = aws_cur(sources=[source], data_dir=str(data_dir), return_state=True)
+
+    assert state.is_completed(), state.message
+    raw = query(data_dir, "SELECT count(*), sum(billed_cost), sum(effective_cost) FROM aws_billing.focus_daily")
+    assert query(data_dir, "SELECT count(*), sum(BilledCost), sum(EffectiveCost) FROM focus.cost_and_usage "
+                           "WHERE x_SourceExport = 'focus-daily'") == raw
+    assert query(data_dir, "SELECT DISTINCT x_SourceFormat, x_BillingPeriod FROM focus.cost_and_usage") == [
+        ("focus", "2024-09")]

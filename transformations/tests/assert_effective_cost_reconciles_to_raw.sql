@@ -1,0 +1,66 @@
+-- Per export and billing period, Σ EffectiveCost equals the amortized total computed straight from
+-- the raw CUR with the standard CUR amortized-cost formula (AWS Well-Architected / CUR query
+-- library), written here independently of stg_aws__cur. FOCUS exports: Σ raw effective_cost.
+
+{%- set state = source('finops_state', 'import_state') %}
+{%- set cur_tables = aws_raw_tables(['v1', 'v2']) %}
+{%- set focus_tables = aws_raw_tables(['focus']) %}
+
+with
+
+raw_totals as (
+    select
+        cast(null as varchar) as export,
+        cast(null as varchar) as billing_period,
+        cast(0 as decimal(38, 12)) as raw_amortized_cost
+    where false
+    {%- for t in cur_tables %}
+    union all
+    select
+        state.export,
+        raw.billing_period,
+        sum(case
+            when raw.line_item_line_item_type = 'SavingsPlanCoveredUsage'
+                then raw.savings_plan_savings_plan_effective_cost
+            when raw.line_item_line_item_type = 'SavingsPlanRecurringFee'
+                then raw.savings_plan_total_commitment_to_date - raw.savings_plan_used_commitment
+            when raw.line_item_line_item_type = 'SavingsPlanNegation' then 0
+            when raw.line_item_line_item_type = 'SavingsPlanUpfrontFee' then 0
+            when raw.line_item_line_item_type = 'DiscountedUsage'
+                then raw.reservation_effective_cost
+            when raw.line_item_line_item_type = 'RIFee'
+                then raw.reservation_unused_amortized_upfront_fee_for_billing_period
+                    + raw.reservation_unused_recurring_fee
+            when raw.line_item_line_item_type = 'Fee' and raw.reservation_reservation_a_r_n <> '' then 0
+            else raw.line_item_unblended_cost
+        end)
+    from {{ t.relation }} as raw
+    inner join {{ state }} as state
+        on state.raw_table = '{{ t.raw_table }}'
+        and state.billing_period = raw.billing_period
+        and state.manifest_id = raw.manifest_id
+    group by all
+    {%- endfor %}
+    {%- for t in focus_tables %}
+    union all
+    select state.export, raw.billing_period,
+        sum(try_cast(nullif(cast(raw.effective_cost as varchar), 'NULL') as decimal(38, 12)))
+    from {{ t.relation }} as raw
+    inner join {{ state }} as state
+        on state.raw_table = '{{ t.raw_table }}'
+        and state.billing_period = raw.billing_period
+        and state.manifest_id = raw.manifest_id
+    group by all
+    {%- endfor %}
+),
+
+focus_totals as (
+    select x_SourceExport as export, x_BillingPeriod as billing_period, sum(EffectiveCost) as effective_cost
+    from {{ ref('cost_and_usage') }}
+    group by all
+)
+
+select *
+from raw_totals
+full outer join focus_totals using (export, billing_period)
+where raw_totals.raw_amortized_cost is distinct from focus_totals.effective_cost

@@ -1,0 +1,49 @@
+-- Per export and billing period: rows in focus.cost_and_usage = rows in the raw table for the
+-- loaded manifest = import_state.rows_loaded. No row is dropped or duplicated on the way.
+
+{%- set state = source('finops_state', 'import_state') %}
+{%- set raw_tables = aws_raw_tables(['v1', 'v2', 'focus']) %}
+
+with
+
+state_counts as (
+    select export, billing_period, rows_loaded
+    from {{ state }}
+    where lower(provider) = 'aws'
+),
+
+raw_counts as (
+    select cast(null as varchar) as export, cast(null as varchar) as billing_period, cast(0 as bigint) as raw_rows
+    where false
+    {%- for t in raw_tables %}
+    union all
+    select state.export, raw.billing_period, count(*)
+    from {{ t.relation }} as raw
+    inner join {{ state }} as state
+        on state.raw_table = '{{ t.raw_table }}'
+        and state.billing_period = raw.billing_period
+        and state.manifest_id = raw.manifest_id
+    group by all
+    {%- endfor %}
+),
+
+focus_counts as (
+    -- CUR staging derives one 'Unused' usage row per partly unused commitment fee (BilledCost 0);
+    -- those rows have no raw line of their own
+    select x_SourceExport as export, x_BillingPeriod as billing_period, count(*) as focus_rows
+    from {{ ref('cost_and_usage') }}
+    where not (
+        x_SourceFormat in ('v1', 'v2')
+        and ChargeCategory = 'Usage'
+        and CommitmentDiscountStatus = 'Unused'
+        and BilledCost = 0
+    )
+    group by all
+)
+
+select *
+from state_counts
+full outer join raw_counts using (export, billing_period)
+full outer join focus_counts using (export, billing_period)
+where state_counts.rows_loaded is distinct from raw_counts.raw_rows
+   or state_counts.rows_loaded is distinct from focus_counts.focus_rows
