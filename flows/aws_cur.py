@@ -9,6 +9,7 @@ from prefect.states import Failed, State
 
 from openfinops.config import AwsExport, load_config
 from tasks.aws.imports import PeriodResult, PlannedImport, find_manifests, load_billing_period, plan_imports
+from tasks.freshness import check_freshness
 from tasks.report import publish_import_summary
 from tasks.transform import build_focus
 
@@ -20,7 +21,7 @@ def aws_cur(exports: list[str] | None = None, period: str | None = None, data_di
 
     Args:
         exports: names of configured exports to import (default: all).
-        period: only this billing period (YYYY-MM).
+        period: only this billing period: YYYY-MM, or current / previous (for schedules).
         data_dir: overrides `[project] data_dir`.
         sources: one-off exports (the keys of `[[aws.exports]]`) instead of the configured ones.
         build: rebuild the FOCUS table when any period was imported or replaced.
@@ -32,7 +33,9 @@ def aws_cur(exports: list[str] | None = None, period: str | None = None, data_di
         if found.is_failed():
             results.append(_failure(export, period or "*", found))
             continue
-        for planned in plan_imports(export, found.result(), config.database, period):
+        manifests = found.result()
+        check_freshness("aws", export.name, manifests, config.notifications.stale_after_hours)
+        for planned in plan_imports(export, manifests, config.database, period):
             results.append(_load(export, planned, config.data_dir))
     publish_import_summary(results)
     data = [r.as_dict() for r in results]
@@ -43,7 +46,8 @@ def aws_cur(exports: list[str] | None = None, period: str | None = None, data_di
             return Failed(message=str(built.result(raise_on_failure=False)), data=data)
     failed = [r for r in results if r.status == "failed"]
     if failed:
-        return Failed(message=f"{len(failed)} of {len(results)} billing periods failed: {failed[0].error}", data=data)
+        details = "; ".join(f"{r.export} {r.billing_period}: {r.error}" for r in failed)
+        return Failed(message=f"{len(failed)} of {len(results)} billing periods failed: {details}", data=data)
     return data
 
 

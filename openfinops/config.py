@@ -60,10 +60,41 @@ class AwsExport:
         return f"s3://{self.bucket}/{self.prefix.strip('/')}".rstrip("/")
 
 
+CHANNELS = ("slack", "teams", "email", "webhook")
+
+
+@dataclass(frozen=True)
+class Notifications:
+    """Where failed imports and silent exporters are reported (`[notifications]`).
+
+    Webhook URLs and the SMTP password are secrets: set them through the environment
+    (OPEN_FINOPS_NOTIFICATIONS_URL, OPEN_FINOPS_NOTIFICATIONS_SMTP_PASSWORD) rather than the file.
+    """
+
+    channel: str | None = None
+    url: str | None = None  # slack, teams, webhook
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    email_from: str | None = None
+    email_to: str | None = None
+    stale_after_hours: float = 48.0  # an export that delivered nothing newer is reported as silent
+
+    def __post_init__(self) -> None:
+        if self.channel and self.channel not in CHANNELS:
+            raise ConfigError(f"[notifications] channel must be one of {', '.join(CHANNELS)}, not {self.channel!r}")
+        if self.channel in ("slack", "teams", "webhook") and not self.url:
+            raise ConfigError(f"[notifications] channel {self.channel!r} needs url (or OPEN_FINOPS_NOTIFICATIONS_URL)")
+        if self.channel == "email" and not (self.smtp_host and self.email_to):
+            raise ConfigError("[notifications] channel 'email' needs smtp_host and email_to")
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path = Path("data")
     aws_exports: tuple[AwsExport, ...] = field(default_factory=tuple)
+    notifications: Notifications = field(default_factory=Notifications)
 
     @property
     def database(self) -> Path:
@@ -102,8 +133,11 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
 
     project = dict(raw.get("project", {}))
     aws = dict(raw.get("aws", {}))
+    notifications = dict(raw.get("notifications", {}))
     _apply_env(env, "PROJECT", project)
-    for section, values, allowed in (("project", project, {"data_dir"}), ("aws", aws, {"exports"})):
+    _apply_env(env, "NOTIFICATIONS", notifications)
+    for section, values, allowed in (("project", project, {"data_dir"}), ("aws", aws, {"exports"}),
+                                     ("notifications", notifications, set(Notifications.__dataclass_fields__))):
         unknown = set(values) - allowed
         if unknown:
             raise ConfigError(f"{path} / {ENV_PREFIX}{section.upper()}_*: unknown [{section}] keys: "
@@ -121,7 +155,14 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
     data_dir = str(project.get("data_dir", "data")).strip()
     if not data_dir:
         raise ConfigError(f"{path} / {ENV_PREFIX}PROJECT_DATA_DIR: data_dir is empty")
-    return Config(data_dir=Path(data_dir), aws_exports=parse_exports(exports, source=source))
+    for key in ("smtp_port", "stale_after_hours"):
+        if key in notifications:
+            try:
+                notifications[key] = float(notifications[key]) if key == "stale_after_hours" else int(notifications[key])
+            except ValueError:
+                raise ConfigError(f"[notifications] {key} is not a number: {notifications[key]!r}") from None
+    return Config(data_dir=Path(data_dir), aws_exports=parse_exports(exports, source=source),
+                  notifications=Notifications(**notifications))
 
 
 def parse_exports(items: list, source: str = "config") -> tuple[AwsExport, ...]:

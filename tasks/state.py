@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from tasks.locks import database_lock
+
 SCHEMA = "finops_state"
 TABLE = f"{SCHEMA}.import_state"
 
@@ -60,7 +62,7 @@ def read_state(database: Path, provider: str, export: str) -> dict[str, ImportRe
     """The stored import per billing period of one export (empty when nothing was imported yet)."""
     if not database.exists():
         return {}
-    with duckdb.connect(str(database), read_only=True) as con:
+    with database_lock(database), duckdb.connect(str(database), read_only=True) as con:
         exists = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'import_state'",
             [SCHEMA],

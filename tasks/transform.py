@@ -12,6 +12,7 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from tasks.errors import ImportFailed
+from tasks.locks import database_lock
 from tasks.logs import run_logger
 
 PROJECT_DIR = Path(__file__).resolve().parents[1] / "transformations"
@@ -46,10 +47,11 @@ def build_focus(data_dir: Path, full_refresh: bool = False) -> list[PeriodSummar
             "--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--quiet"]
     if full_refresh:
         args.append("--full-refresh")
-    try:
-        result = dbtRunner().invoke(args)
-    finally:
-        _release_dbt_connection()
+    with database_lock(database):
+        try:
+            result = dbtRunner().invoke(args)
+        finally:
+            _release_dbt_connection()
     if not result.success:
         failures = [f"{r.node.name}: {r.message}" for r in (result.result or []) if r.status in ("error", "fail")]
         detail = "; ".join(failures) or str(result.exception)
@@ -72,7 +74,7 @@ def _release_dbt_connection() -> None:
 
 
 def summarize(database: Path) -> list[PeriodSummary]:
-    with duckdb.connect(str(database)) as con:
+    with database_lock(database), duckdb.connect(str(database)) as con:
         rows = con.execute(f"""
             SELECT ProviderName, x_SourceExport, x_BillingPeriod, count(*), sum(BilledCost), sum(EffectiveCost)
             FROM {FOCUS_TABLE} GROUP BY ALL ORDER BY ALL""").fetchall()

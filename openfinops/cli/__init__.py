@@ -13,7 +13,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from openfinops.config import ConfigError  # noqa: E402
 
-from . import aws, demo, focus  # noqa: E402
+from . import aws, demo, focus, server  # noqa: E402
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     nouns = parser.add_subparsers(dest="noun", required=True, metavar="COMMAND")
     aws.register(nouns)
     focus.register(nouns)
+    server.register(nouns)
     demo.register(nouns)
     return parser
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import re
 
 from rich.console import Console
 from rich.table import Table
 
 from openfinops.config import CUR_VERSIONS, ConfigError, load_config
+from tasks.periods import resolve_period
 
 from .display import human_bytes, import_progress, print_focus_summary, print_import_summary
 
@@ -19,7 +19,7 @@ def register(nouns: argparse._SubParsersAction) -> None:
 
     imp = verbs.add_parser("import-cur", help="import new and restated billing periods into DuckDB")
     _selection_flags(imp)
-    imp.add_argument("--period", type=_period, help="only this billing period (YYYY-MM)")
+    imp.add_argument("--period", type=_period, help="only this billing period (YYYY-MM, current or previous)")
     imp.add_argument("--no-build", dest="build", action="store_false",
                      help="do not rebuild the FOCUS table after importing")
     imp.set_defaults(run=import_cur)
@@ -43,8 +43,10 @@ def _selection_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _period(value: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a billing period (YYYY-MM)")
+    try:
+        resolve_period(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return value
 
 

@@ -15,7 +15,9 @@ from openfinops.config import AwsExport
 from tasks import state
 from tasks.errors import ManifestError, is_transient
 from tasks.load import run_pipeline
+from tasks.locks import database_lock
 from tasks.logs import run_logger
+from tasks.periods import resolve_period
 
 from .columns import quote
 from .cur_source import aws_cur
@@ -70,6 +72,7 @@ def find_manifests(export: AwsExport) -> list[Manifest | BrokenManifest]:
 def plan_imports(export: AwsExport, manifests: list[Manifest | BrokenManifest], database: Path,
                  period: str | None = None) -> list[PlannedImport]:
     """Decide per billing period: new, changed (to replace) or unchanged (to skip)."""
+    period = resolve_period(period)
     known = state.read_state(database, PROVIDER, export.name)
     plan = []
     for manifest in manifests:
@@ -99,10 +102,21 @@ def load_billing_period(export: AwsExport, planned: PlannedImport, data_dir: Pat
     database = data_dir / "finops.duckdb"
     fs, _ = export_filesystem(export)
     source = aws_cur(manifest, export.table_name, fs, data_dir / "tmp" / "downloads" / export.table_name)
-    run_pipeline(source, pipeline_name=f"aws_cur__{export.table_name}", database=database, dataset=DATASET,
-                 pipelines_dir=data_dir / "tmp" / "dlt")
-
     cost_column = "billed_cost" if export.cur_version == "focus" else COST_COLUMN
+    with database_lock(database):
+        run_pipeline(source, pipeline_name=f"aws_cur__{export.table_name}", database=database, dataset=DATASET,
+                     pipelines_dir=data_dir / "tmp" / "dlt")
+        rows, cost = _record(export, manifest, database, cost_column)
+    outcome = "replaced" if planned.status == state.CHANGED else "imported"
+    logger.info("%s %s: %s manifest %s: %d files, %d bytes, %d rows, cost %s", export.name,
+                manifest.billing_period, outcome, manifest.manifest_id, len(manifest.files), manifest.total_bytes,
+                rows, cost)
+    return PeriodResult(export.name, manifest.billing_period, outcome, manifest.manifest_id, len(manifest.files),
+                        manifest.total_bytes, rows, cost)
+
+
+def _record(export: AwsExport, manifest: Manifest, database: Path, cost_column: str) -> tuple[int, Decimal | None]:
+    """Count what landed and record the import (after the period's rows are committed)."""
     with duckdb.connect(str(database)) as con:
         rows, cost = con.execute(
             f"SELECT count(*), sum({quote(cost_column)}) FROM {DATASET}.{quote(export.table_name)} "
@@ -116,10 +130,5 @@ def load_billing_period(export: AwsExport, planned: PlannedImport, data_dir: Pat
             files=[{"key": f.key, "size": f.size, "etag": f.etag} for f in manifest.files],
             rows_loaded=rows, cost_total=cost,
         )
-    outcome = "replaced" if planned.status == state.CHANGED else "imported"
-    logger.info("%s %s: %s manifest %s: %d files, %d bytes, %d rows, cost %s", export.name,
-                manifest.billing_period, outcome, manifest.manifest_id, len(manifest.files), manifest.total_bytes,
-                rows, cost)
-    return PeriodResult(export.name, manifest.billing_period, outcome, manifest.manifest_id, len(manifest.files),
-                        manifest.total_bytes, rows, cost)
+    return rows, cost
 

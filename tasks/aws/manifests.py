@@ -51,6 +51,7 @@ class Manifest:
     columns: tuple[tuple[str, str], ...]  # (name as in the files' header, manifest type)
     files: tuple[DataFile, ...]
     file_format: str  # "csv" or "parquet"
+    written_at: float = 0.0  # when AWS wrote the manifest (epoch seconds)
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @property
@@ -177,6 +178,7 @@ def parse(fs: fsspec.AbstractFileSystem, root: str, export: AwsExport, period: s
         columns=tuple(columns),
         files=files,
         file_format=_file_format(doc, keys, path),
+        written_at=_modified(fs.info(path)),
         raw=doc,
     )
 

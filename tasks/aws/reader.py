@@ -47,7 +47,7 @@ def read_batches(local: Path, file: DataFile, manifest: Manifest, batch_rows: in
         try:
             described = con.sql(f"DESCRIBE SELECT * FROM {scan_sql(local, manifest)}").fetchall()
         except duckdb.Error as exc:
-            raise DataFileError(f"{file.path}: {_diagnose(local, manifest, exc)}") from None
+            raise DataFileError(f"{file.path}: {_diagnose(local, file, manifest, exc)}") from None
         header = [row[0] for row in described]
         source_types = {row[0]: row[1] for row in described}
         _check_columns(file, manifest, header)
@@ -64,7 +64,7 @@ def read_batches(local: Path, file: DataFile, manifest: Manifest, batch_rows: in
             for batch in reader:
                 yield batch
         except (duckdb.Error, pa.ArrowException) as exc:
-            raise DataFileError(f"{file.path}: {_diagnose(local, manifest, exc)}") from None
+            raise DataFileError(f"{file.path}: {_diagnose(local, file, manifest, exc)}") from None
     finally:
         con.close()
 
@@ -83,8 +83,9 @@ def _check_columns(file: DataFile, manifest: Manifest, header: list[str]) -> Non
         raise DataFileError(f"{file.path}: missing required column(s) {', '.join(absent)}")
 
 
-def _diagnose(local: Path, manifest: Manifest, exc: BaseException) -> str:
-    """Say what is wrong with the file; a damaged gzip stream is the usual culprit, so check it."""
+def _diagnose(local: Path, file: DataFile, manifest: Manifest, exc: BaseException) -> str:
+    """Say what is wrong with the file; a damaged gzip stream is the usual culprit, so check it.
+    DuckDB names the local copy of a downloaded file: name the file as the manifest does instead."""
     if local.name.endswith(".gz"):
         try:
             with gzip.open(local, "rb") as stream:
@@ -92,9 +93,10 @@ def _diagnose(local: Path, manifest: Manifest, exc: BaseException) -> str:
                     pass
         except (OSError, EOFError, zlib.error) as gz_exc:
             return f"corrupt or truncated gzip file ({gz_exc})"
+    detail = _first_line(exc).replace(str(local), file.key)
     if isinstance(exc, duckdb.ConversionException):
-        return f"a value does not match its column type ({_first_line(exc)})"
-    return f"cannot read as {manifest.file_format.upper()} ({_first_line(exc)})"
+        return f"a value does not match its column type ({detail})"
+    return f"cannot read as {manifest.file_format.upper()} ({detail})"
 
 
 def _first_line(exc: BaseException) -> str:

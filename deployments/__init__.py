@@ -1,0 +1,1 @@
+"""Server-side setup as code: work pool, notification block, automations, deployments."""

@@ -1,0 +1,5 @@
+import sys
+
+from openfinops.cli import main
+
+sys.exit(main())

@@ -1,0 +1,170 @@
+"""Deployments on a real Prefect server and worker, started the way a user starts them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import duckdb
+import pytest
+
+from openfinops.samples.aws_cur import write_cur_v2
+from tasks.periods import resolve_period
+
+from .servers import FlakyS3, Receiver
+
+REPO = Path(__file__).resolve().parents[2]
+FINOPS = [sys.executable, "-m", "openfinops.cli"]
+PREFECT = [sys.executable, "-m", "prefect"]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, s3_server):
+    """`finops server up` on a free port, with one CUR 2.0 export for last month in a bucket that is
+    reached through a throttling S3 front, and notifications going to a local webhook receiver."""
+    root = tmp_path_factory.mktemp("stack")
+    period = resolve_period("previous")
+    exports = root / "exports"
+    write_cur_v2(exports, export="payer-cur2", periods=(period,), rows_per_period=300)
+    s3 = boto3.client("s3", endpoint_url=s3_server["endpoint_url"], region_name="us-east-1",
+                      aws_access_key_id=s3_server["key"], aws_secret_access_key=s3_server["secret"])
+    s3.create_bucket(Bucket="stack-billing")
+    for path in sorted(exports.rglob("*")):
+        if path.is_file():
+            s3.upload_file(str(path), "stack-billing", f"cur2/{path.relative_to(exports).as_posix()}")
+
+    flaky = FlakyS3(int(s3_server["endpoint_url"].rsplit(":", 1)[1]), failures=3)
+    receiver = Receiver()
+    config = root / "config.toml"
+    config.write_text(f"""
+[project]
+data_dir = "{root / 'data'}"
+
+[[aws.exports]]
+name = "payer-cur2"
+cur_version = "v2"
+bucket = "stack-billing"
+prefix = "cur2"
+region = "us-east-1"
+endpoint_url = "{flaky.endpoint_url}"
+
+[notifications]
+channel = "webhook"
+url = "{receiver.url}"
+""")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OPEN_FINOPS_", "AWS_"))}
+    env.update(PREFECT_HOME=str(root / "prefect-home"), OPEN_FINOPS_CONFIG=str(config),
+               AWS_ACCESS_KEY_ID=s3_server["key"], AWS_SECRET_ACCESS_KEY=s3_server["secret"],
+               AWS_DEFAULT_REGION="us-east-1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    up = subprocess.run([*FINOPS, "server", "up", "--port", str(port)], cwd=REPO, env=env, capture_output=True,
+                        text=True, timeout=600)
+    assert up.returncode == 0, up.stdout + up.stderr
+    env["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+    yield {"env": env, "root": root, "period": period, "s3": s3, "flaky": flaky, "receiver": receiver,
+           "database": root / "data" / "finops.duckdb"}
+    subprocess.run([*FINOPS, "server", "down"], cwd=REPO, env=env, capture_output=True, timeout=60)
+    flaky.close()
+    receiver.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prefect(stack, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([*PREFECT, *args], cwd=REPO, env=stack["env"], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def api(stack, code: str) -> object:
+    """Evaluate `code` against the server with Prefect's sync client bound to `client`; JSON result."""
+    script = ("import json\nfrom prefect.client.orchestration import get_client\n"
+              f"with get_client(sync_client=True) as client:\n    print(json.dumps({code}, default=str))\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=stack["env"], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_monthly_run_imports_through_throttling_and_builds_focus(stack):
+    run = prefect(stack, "deployment", "run", "aws-cur/monthly", "--watch", "--watch-timeout", "540")
+
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "Completed" in run.stdout
+    assert stack["flaky"].failed == 3 and stack["flaky"].forwarded > 0  # throttled, then retried to success
+    with duckdb.connect(str(stack["database"]), read_only=True) as con:
+        raw = con.execute("SELECT count(*), sum(line_item_unblended_cost) FROM aws_billing.payer_cur2").fetchone()
+        focus = con.execute("SELECT count(*) FILTER (WHERE NOT (CommitmentDiscountStatus = 'Unused' "
+                            "AND BilledCost = 0)), sum(BilledCost), min(x_BillingPeriod) "
+                            "FROM focus.cost_and_usage").fetchone()
+    assert raw[0] > 300 and focus[:2] == raw and focus[2] == stack["period"]
+    artifacts = api(stack, "[a.description for a in client.read_artifacts() if a.key == 'import-summary']")
+    assert artifacts, "the run publishes its import summary as an artifact"
+
+
+def test_registering_twice_leaves_one_of_each(stack):
+    again = subprocess.run([sys.executable, "-m", "deployments.setup"], cwd=REPO, env=stack["env"],
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+
+    deployments = api(stack, "sorted(d.name for d in client.read_deployments())")
+    automations = api(stack, "sorted(a.name for a in client.read_automations())")
+    pools = api(stack, "sorted(p.name for p in client.read_work_pools())")
+    blocks = api(stack, "sorted(b.name for b in client.read_block_documents() if b.name == 'finops-alerts')")
+    assert deployments == ["daily", "monthly", "nightly"]
+    assert automations == ["finops: export silent", "finops: import failed"]
+    assert pools == ["finops-process"]
+    assert blocks == ["finops-alerts"]
+
+
+def test_runs_started_together_queue_instead_of_crashing(stack):
+    started = [prefect(stack, "deployment", "run", name) for name in ("aws-cur/daily", "focus-build/nightly")]
+    ids = [line.split()[-1] for proc in started for line in proc.stdout.splitlines() if "UUID" in line]
+    assert len(ids) == 2, [p.stdout for p in started]
+
+    states = _wait_for_terminal(stack, ids)
+
+    assert states == ["COMPLETED", "COMPLETED"]
+
+
+def test_corrupt_export_fails_the_run_and_notifies(stack):
+    s3, period = stack["s3"], stack["period"]
+    prefix = f"cur2/payer-cur2"
+    manifest_key = f"{prefix}/metadata/BILLING_PERIOD={period}/payer-cur2-Manifest.json"
+    manifest = json.loads(s3.get_object(Bucket="stack-billing", Key=manifest_key)["Body"].read())
+    data_key = manifest["dataFiles"][0].split("/", 3)[3]
+    s3.put_object(Bucket="stack-billing", Key=data_key, Body=b"PAR1 this is not parquet")
+    manifest["executionId"] = "restated-after-corruption"
+    s3.put_object(Bucket="stack-billing", Key=manifest_key, Body=json.dumps(manifest).encode())
+    before = len(stack["receiver"].messages)
+
+    run = prefect(stack, "deployment", "run", "aws-cur/monthly", "--watch", "--watch-timeout", "540")
+
+    assert run.returncode != 0 and "Failed" in run.stdout
+    deadline = time.monotonic() + 120
+    while len(stack["receiver"].messages) == before and time.monotonic() < deadline:
+        time.sleep(1)
+    [message] = stack["receiver"].messages[before:]
+    text = message["text"]
+    assert "aws-cur/monthly" in text
+    assert f"payer-cur2 {period}" in text and data_key.rsplit("/", 1)[1] in text
+    assert "/runs/flow-run/" in text
+
+
+def _wait_for_terminal(stack, ids: list[str], timeout: float = 540) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while True:
+        states = api(stack, f"[client.read_flow_run(i).state.type.value for i in {ids!r}]")
+        if all(s in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") for s in states) or time.monotonic() > deadline:
+            return states
+        time.sleep(3)
