@@ -100,13 +100,27 @@ class Config:
     def database(self) -> Path:
         return self.data_dir / "finops.duckdb"
 
+    @property
+    def sample_exports(self) -> tuple[AwsExport, ...]:
+        """The sample exports `finops demo` writes into <data_dir>/samples."""
+        samples = self.data_dir / "samples"
+        return (AwsExport(name="demo-cur-v1", cur_version="v1", path=str(samples / "cur-v1")),
+                AwsExport(name="demo-cur2", cur_version="v2", path=str(samples / "cur2")))
+
     def select_aws_exports(self, names: list[str] | None = None, sources: list[dict] | None = None,
                            ) -> tuple[AwsExport, ...]:
-        """One-off `sources` if given, else the configured exports named (default: all)."""
+        """One-off `sources` if given, else the configured exports named (default: all).
+
+        With no exports configured the sample exports stand in, once `finops demo` has written them,
+        so a fresh checkout's deployments have something to import.
+        """
         if sources:
             return parse_exports(sources, source="command line")
+        if not self.aws_exports and (self.data_dir / "samples").is_dir():
+            return self.sample_exports
         if not self.aws_exports:
-            raise ConfigError("no AWS exports configured: add [[aws.exports]] to config.toml or pass a one-off source")
+            raise ConfigError("no AWS exports configured: add [[aws.exports]] to config.toml, pass a one-off "
+                              "source, or run `finops demo` to use sample exports")
         unknown = sorted(set(names or ()) - {e.name for e in self.aws_exports})
         if unknown:
             known = ", ".join(e.name for e in self.aws_exports)

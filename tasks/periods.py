@@ -18,3 +18,13 @@ def resolve_period(period: str | None, today: date | None = None) -> str | None:
     if period == "previous":
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return f"{year:04d}-{month:02d}"
+
+
+def recent_periods(count: int, today: date | None = None) -> tuple[str, ...]:
+    """The `count` most recent closed billing periods, oldest first."""
+    year, month = map(int, resolve_period("previous", today).split("-"))
+    periods = []
+    for _ in range(count):
+        periods.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return tuple(reversed(periods))

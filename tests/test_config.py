@@ -279,3 +279,28 @@ def test_exports_environment_object_instead_of_list(tmp_path):
     env = {"OPEN_FINOPS_AWS_EXPORTS": '{"name": "cur", "path": "/a"}'}
     with pytest.raises(ConfigError, match=r"OPEN_FINOPS_AWS_EXPORTS.*list"):
         load_config(tmp_path / "missing.toml", env)
+
+
+def test_sample_exports_stand_in_when_nothing_is_configured(tmp_path):
+    config = load_config(tmp_path / "none.toml", {"OPEN_FINOPS_PROJECT_DATA_DIR": str(tmp_path / "data")})
+    with pytest.raises(ConfigError, match="run `finops demo`"):
+        config.select_aws_exports()
+
+    (tmp_path / "data" / "samples").mkdir(parents=True)
+
+    assert [(e.name, e.cur_version, e.path) for e in config.select_aws_exports()] == [
+        ("demo-cur-v1", "v1", str(tmp_path / "data" / "samples" / "cur-v1")),
+        ("demo-cur2", "v2", str(tmp_path / "data" / "samples" / "cur2"))]
+
+
+def test_recent_periods_are_the_last_closed_months():
+    from datetime import date
+
+    from tasks.periods import recent_periods, resolve_period
+
+    assert recent_periods(3, date(2026, 2, 10)) == ("2025-11", "2025-12", "2026-01")
+    assert resolve_period("current", date(2026, 2, 10)) == "2026-02"
+    assert resolve_period("previous", date(2026, 1, 1)) == "2025-12"
+    assert resolve_period("2026-09") == "2026-09"
+    with pytest.raises(ValueError, match="not a billing period"):
+        resolve_period("last-month")

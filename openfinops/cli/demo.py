@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from openfinops.config import load_config
-from openfinops.samples.aws_cur import DEMO_PERIODS, write_cur_v1, write_cur_v2
+from openfinops.config import Config, load_config
+from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
+from tasks.periods import recent_periods
 
 from .aws import run_import
 
@@ -17,20 +19,25 @@ def register(nouns: argparse._SubParsersAction) -> None:
 
 
 def demo(args: argparse.Namespace) -> int:
-    data_dir = load_config().with_overrides(args.data_dir).data_dir
-    samples = data_dir / "samples"
-    sources = [
-        {"name": "demo-cur-v1", "cur_version": "v1", "path": str(samples / "cur-v1")},
-        {"name": "demo-cur2", "cur_version": "v2", "path": str(samples / "cur2")},
-    ]
-    print(f"Writing sample exports ({', '.join(DEMO_PERIODS)}) to {samples}")
-    write_cur_v1(samples / "cur-v1", periods=DEMO_PERIODS, rows_per_period=args.rows)
-    write_cur_v2(samples / "cur2", periods=DEMO_PERIODS, rows_per_period=args.rows)
-    code = run_import(data_dir=str(data_dir), sources=sources)
+    config = load_config().with_overrides(args.data_dir)
+    periods = write_samples(config, args.rows)
+    sources = [{"name": e.name, "cur_version": e.cur_version, "path": e.path} for e in config.sample_exports]
+    code = run_import(data_dir=str(config.data_dir), sources=sources)
     if code:
         return code
 
-    last = DEMO_PERIODS[-1]
+    last = periods[-1]
     print(f"\nAWS restates {last} in the legacy CUR export; importing again replaces only that period:")
-    write_cur_v1(samples / "cur-v1", periods=[last], rows_per_period=args.rows, revision=2)
-    return run_import(data_dir=str(data_dir), sources=sources)
+    v1 = config.sample_exports[0]
+    write_cur_v1(Path(v1.path), report=v1.name, periods=[last], rows_per_period=args.rows, revision=2)
+    return run_import(data_dir=str(config.data_dir), sources=sources)
+
+
+def write_samples(config: Config, rows: int = 2000) -> tuple[str, ...]:
+    """Write the sample exports for the last three closed months; returns those periods."""
+    periods = recent_periods(3)
+    v1, v2 = config.sample_exports
+    print(f"Writing sample exports ({', '.join(periods)}) to {config.data_dir / 'samples'}")
+    write_cur_v1(Path(v1.path), report=v1.name, periods=periods, rows_per_period=rows)
+    write_cur_v2(Path(v2.path), export=v2.name, periods=periods, rows_per_period=rows)
+    return periods

@@ -49,6 +49,11 @@ def _healthy(api_url: str) -> bool:
 def server_up(args: argparse.Namespace) -> int:
     from deployments.setup import WORK_POOL, register
 
+    from .demo import write_samples
+
+    config = load_config().with_overrides(args.data_dir)
+    if not config.aws_exports and not (config.data_dir / "samples").is_dir():
+        write_samples(config)  # nothing configured yet: the deployments import the sample exports
     run_dir = _run_dir(args)
     api_url = f"http://127.0.0.1:{args.port}/api"
     config_file = Path(os.environ.get("OPEN_FINOPS_CONFIG", "config.toml")).resolve()
