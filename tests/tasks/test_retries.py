@@ -1,0 +1,49 @@
+"""Transient failures are retried; bad input and bad credentials fail at once."""
+
+from __future__ import annotations
+
+import pytest
+from prefect import flow
+
+import tasks.aws.imports as imports
+from openfinops.config import AwsExport
+from tasks.errors import AccessError, DataFileError, ManifestError, is_transient
+
+
+@pytest.mark.parametrize("exc, transient", [
+    (ConnectionResetError("connection reset by peer"), True),
+    (TimeoutError("read timed out"), True),
+    (OSError("SlowDown: please reduce your request rate"), True),
+    (DataFileError("x.csv.gz: corrupt or truncated gzip file"), False),
+    (ManifestError("m.json: manifest is not valid JSON"), False),
+    (AccessError("s3://b/p: access denied"), False),
+    (PermissionError("AccessDenied"), False),
+])
+def test_transient_or_permanent(exc, transient):
+    assert is_transient(exc) is transient
+
+
+@pytest.mark.parametrize("first_error, calls, completed", [
+    (ConnectionResetError("connection reset by peer"), 2, True),
+    (AccessError("s3://b/p: access denied"), 1, False),
+])
+def test_find_manifests_retries_only_transient_errors(monkeypatch, first_error, calls, completed):
+    attempts = []
+
+    def discover(fs, root, export):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise first_error
+        return []
+
+    monkeypatch.setattr(imports, "discover", discover)
+    task = imports.find_manifests.with_options(retry_delay_seconds=0, retry_jitter_factor=None)
+
+    @flow
+    def find() -> list:
+        return task(AwsExport(name="x", cur_version="v2", path="/nonexistent"))
+
+    state = find(return_state=True)
+
+    assert len(attempts) == calls
+    assert state.is_completed() is completed
