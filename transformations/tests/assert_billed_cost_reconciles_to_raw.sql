@@ -17,22 +17,14 @@ raw_totals as (
     {%- for t in cur_tables %}
     union all
     select state.export, raw.billing_period, sum(raw.line_item_unblended_cost)
-    from {{ t.relation }} as raw
-    inner join {{ state }} as state
-        on state.raw_table = '{{ t.raw_table }}'
-        and state.billing_period = raw.billing_period
-        and state.manifest_id = raw.manifest_id
+    {{ current_raw_rows(t, state) }}
     group by all
     {%- endfor %}
     {%- for t in focus_tables %}
     union all
     select state.export, raw.billing_period,
         sum(try_cast(nullif(cast(raw.billed_cost as varchar), 'NULL') as decimal(38, 12)))
-    from {{ t.relation }} as raw
-    inner join {{ state }} as state
-        on state.raw_table = '{{ t.raw_table }}'
-        and state.billing_period = raw.billing_period
-        and state.manifest_id = raw.manifest_id
+    {{ current_raw_rows(t, state) }}
     group by all
     {%- endfor %}
 ),

@@ -18,11 +18,7 @@ raw_counts as (
     {%- for t in raw_tables %}
     union all
     select state.export, raw.billing_period, count(*)
-    from {{ t.relation }} as raw
-    inner join {{ state }} as state
-        on state.raw_table = '{{ t.raw_table }}'
-        and state.billing_period = raw.billing_period
-        and state.manifest_id = raw.manifest_id
+    {{ current_raw_rows(t, state) }}
     group by all
     {%- endfor %}
 ),
