@@ -14,6 +14,7 @@ from prefect.cache_policies import NONE
 from tasks.errors import ImportFailed
 from tasks.locks import database_lock
 from tasks.logs import run_logger
+from tasks.publish import publish_focus
 
 PROJECT_DIR = Path(__file__).resolve().parents[1] / "transformations"
 FOCUS_TABLE = "focus.cost_and_usage"
@@ -52,10 +53,12 @@ def build_focus(data_dir: Path, full_refresh: bool = False) -> list[PeriodSummar
             result = dbtRunner().invoke(args)
         finally:
             _release_dbt_connection()
-    if not result.success:
-        failures = [f"{r.node.name}: {r.message}" for r in (result.result or []) if r.status in ("error", "fail")]
-        detail = "; ".join(failures) or str(result.exception)
-        raise BuildFailed(f"dbt build of {FOCUS_TABLE} failed: {detail}")
+        if not result.success:
+            failures = [f"{r.node.name}: {r.message}" for r in (result.result or []) if r.status in ("error", "fail")]
+            detail = "; ".join(failures) or str(result.exception)
+            raise BuildFailed(f"dbt build of {FOCUS_TABLE} failed: {detail}")
+        # Only a table that passed every test (reconciliation included) reaches the dashboards.
+        publish_focus(database, data_dir / "published")
     summary = summarize(database)
     for s in summary:
         logger.info("FOCUS %s %s %s: %d rows, BilledCost %s, EffectiveCost %s", s.provider, s.export,

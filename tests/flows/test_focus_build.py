@@ -73,6 +73,10 @@ def test_import_builds_a_focus_table_that_reconciles_with_raw_cur(built):
     assert query(data_dir, "SELECT sum(BilledCost) <> sum(EffectiveCost) FROM focus.cost_and_usage") == [(True,)]
     assert query(data_dir, "SELECT count(*) > 0 FROM focus.cost_and_usage "
                            "WHERE CommitmentDiscountStatus = 'Unused'") == [(True,)]
+    # Dashboards get the same table through the published read-only copy.
+    with duckdb.connect(str(data_dir / "published" / "finops-read.duckdb"), read_only=True) as con:
+        published = con.execute("SELECT count(*), sum(BilledCost) FROM focus.cost_and_usage").fetchone()
+    assert published == query(data_dir, "SELECT count(*), sum(BilledCost) FROM focus.cost_and_usage")[0]
 
 
 def test_restatement_rebuilds_only_that_period_and_matches_a_full_refresh(built):

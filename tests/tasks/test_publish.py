@@ -1,0 +1,62 @@
+"""The published copy dashboards read: switched atomically, never blocking or blocked by imports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+
+import duckdb
+
+from tasks.publish import KEEP_VERSIONS, READ_DATABASE, publish_focus
+
+
+def make_focus(database, rows: int, cost: str) -> None:
+    with duckdb.connect(str(database)) as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS focus")
+        con.execute(f"CREATE OR REPLACE TABLE focus.cost_and_usage AS SELECT range AS n, {cost}::DECIMAL(38,12) "
+                    f"AS BilledCost FROM range({rows})")
+
+
+def test_dashboards_read_a_published_version_while_the_working_database_is_written(tmp_path):
+    database, published = tmp_path / "finops.duckdb", tmp_path / "published"
+    make_focus(database, 1000, "1.5")
+    publish_focus(database, published)
+    read_db = published / READ_DATABASE
+
+    # A dashboard-like reader in another process keeps the published database open and queries it.
+    reader = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys, time
+        con = duckdb.connect({str(read_db)!r}, read_only=True)
+        seen = set()
+        deadline = time.time() + 60
+        while time.time() < deadline and len(seen) < 2:
+            seen.add(con.execute("SELECT count(*), sum(BilledCost) FROM focus.cost_and_usage").fetchone())
+            time.sleep(0.05)
+        print(sorted(seen))
+    """)], stdout=subprocess.PIPE, text=True)
+    time.sleep(1)
+
+    # Meanwhile the importer writes the working database: no lock conflict with the reader.
+    make_focus(database, 2000, "2.5")
+    publish_focus(database, published)
+
+    out, _ = reader.communicate(timeout=90)
+    assert reader.returncode == 0
+    # The reader saw the old version and then the new one, each complete, never a mix.
+    assert out.strip() == "[(1000, Decimal('1500.000000000000')), (2000, Decimal('5000.000000000000'))]"
+
+
+def test_publishing_switches_current_and_prunes_old_versions(tmp_path):
+    database, published = tmp_path / "finops.duckdb", tmp_path / "published"
+    versions = []
+    for i in range(KEEP_VERSIONS + 2):
+        make_focus(database, 10 + i, "1")
+        versions.append(publish_focus(database, published))
+
+    assert (published / "current").resolve() == versions[-1].resolve()
+    assert not (published / "current.next").exists()
+    assert sorted(p.name for p in published.glob("v*")) == sorted(v.name for v in versions[-KEEP_VERSIONS:])
+    with duckdb.connect(str(published / READ_DATABASE), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM focus.cost_and_usage").fetchone() == (10 + KEEP_VERSIONS + 1,)
