@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from prefect.automations import Automation
@@ -52,8 +53,19 @@ def deploy_all(repo: Path = REPO) -> None:
                    env={**os.environ, "OPEN_FINOPS_HOME": str(repo)})
 
 
+def wait_for_api(timeout_s: float = 300) -> None:
+    """The server may still be starting (compose starts setup alongside it)."""
+    deadline = time.monotonic() + timeout_s
+    with get_client(sync_client=True) as client:
+        while client.api_healthcheck() is not None:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Prefect API did not become healthy; is PREFECT_API_URL right?")
+            time.sleep(2)
+
+
 def register(config: Config | None = None) -> None:
     config = config or load_config()
+    wait_for_api()
     ensure_work_pool()
     ensure_automations(config)
     deploy_all()

@@ -157,7 +157,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
             raise ConfigError(f"{path} / {ENV_PREFIX}{section.upper()}_*: unknown [{section}] keys: "
                               f"{', '.join(sorted(unknown))}")
     exports, source = aws.get("exports", []), str(path)
-    if f"{ENV_PREFIX}AWS_EXPORTS" in env:
+    if env.get(f"{ENV_PREFIX}AWS_EXPORTS", "").strip():
         # Lists don't fit in a variable name; containers pass the whole list as JSON.
         source = f"{ENV_PREFIX}AWS_EXPORTS"
         try:
@@ -204,5 +204,6 @@ def parse_exports(items: list, source: str = "config") -> tuple[AwsExport, ...]:
 def _apply_env(env: Mapping[str, str], section: str, values: dict) -> None:
     prefix = f"{ENV_PREFIX}{section}_"
     for key, value in env.items():
-        if key.startswith(prefix):
+        # An empty variable (compose passes unset ones as "") means "not set".
+        if key.startswith(prefix) and value.strip():
             values[key[len(prefix):].lower()] = value

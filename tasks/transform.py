@@ -42,10 +42,12 @@ def build_focus(data_dir: Path, full_refresh: bool = False) -> list[PeriodSummar
     logger = run_logger(__name__)
     database = (data_dir / "finops.duckdb").resolve()
     work = (data_dir / "tmp" / "dbt").resolve()
+    # The container image parses the project at build time into its own target folder.
+    target = os.environ.get("OPEN_FINOPS_DBT_TARGET", str(work / "target"))
     # profiles.yml reads the database path from here; dbt has no per-invocation setting for it.
     os.environ["OPEN_FINOPS_DATABASE"] = str(database)
     args = ["build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-            "--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--quiet"]
+            "--target-path", target, "--log-path", str(work / "logs"), "--quiet"]
     if full_refresh:
         args.append("--full-refresh")
     with database_lock(database):

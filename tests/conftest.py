@@ -29,11 +29,12 @@ def prefect_server():
 
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path, monkeypatch):
-    """No developer config.toml or OPEN_FINOPS_* variables leak into tests."""
+    """No developer config.toml, ./data (sample exports) or OPEN_FINOPS_* variables leak into tests."""
     for key in list(os.environ):
         if key.startswith("OPEN_FINOPS_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("OPEN_FINOPS_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture
