@@ -137,18 +137,9 @@ final as (
             when charge_category in ('Usage', 'Purchase') and not is_correction
                 then coalesce(pricing_public_on_demand_rate, line_item_unblended_rate)
         end as decimal(38, 12)) as ListUnitPrice,
-        -- no negotiated-rate columns are read: contracted = list
-        cast(case
-            when charge_category = 'Credit' or is_unused_row then 0
-            when pricing_public_on_demand_cost is not null then pricing_public_on_demand_cost
-            when charge_category in ('Tax', 'Adjustment') then 0
-            else line_item_unblended_cost
-        end as decimal(38, 12)) as ContractedCost,
-        cast(case
-            when is_unused_row then 0
-            when charge_category in ('Usage', 'Purchase') and not is_correction
-                then coalesce(pricing_public_on_demand_rate, line_item_unblended_rate)
-        end as decimal(38, 12)) as ContractedUnitPrice,
+        -- no negotiated-rate columns are read: contracted = list (DuckDB's lateral aliases)
+        ListCost as ContractedCost,
+        ListUnitPrice as ContractedUnitPrice,
         line_item_currency_code as BillingCurrency,
 
         -- quantities
