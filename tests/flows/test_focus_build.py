@@ -142,3 +142,17 @@ def test_aws_focus_export_passes_through_to_focus_1_2(tmp_path, data_dir, write_
                            "WHERE x_SourceExport = 'focus-daily'") == raw
     assert query(data_dir, "SELECT DISTINCT x_SourceFormat, x_BillingPeriod FROM focus.cost_and_usage") == [
         ("focus", "2024-09")]
+
+
+# Metabase's DuckDB driver 1.5.5.0 bundles DuckDB 1.5.5, which reads storage version 64 files; a
+# file written by DuckDB 2.x could not be opened by it (dashboards/metabase/Containerfile).
+METABASE_DRIVER_STORAGE_VERSION = 64
+
+
+def test_database_files_are_readable_by_the_metabase_driver(built):
+    data_dir, _, _ = built
+    for path in (data_dir / "finops.duckdb", data_dir / "published" / "finops-read.duckdb"):
+        header = path.read_bytes()[:64]
+        assert header[8:12] == b"DUCK"
+        assert int.from_bytes(header[12:20], "little") == METABASE_DRIVER_STORAGE_VERSION
+        assert b"v1.5." in header  # the DuckDB release that wrote it, same minor as the driver's
