@@ -51,6 +51,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
+def free_port():
+    """A function returning a free TCP port on 127.0.0.1, for servers a test starts."""
+    return _free_port
+
+
+@pytest.fixture(scope="session")
 def s3_server(tmp_path_factory):
     """A moto S3 server on 127.0.0.1 that checks credentials like AWS does.
 

@@ -24,7 +24,7 @@ PREFECT = [sys.executable, "-m", "prefect"]
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, s3_server):
+def stack(tmp_path_factory, s3_server, free_port):
     """`finops server up` on a free port, with one CUR 2.0 export for last month in a bucket that is
     reached through a throttling S3 front, and notifications going to a local webhook receiver."""
     root = tmp_path_factory.mktemp("stack")
@@ -57,7 +57,7 @@ endpoint_url = "{flaky.endpoint_url}"
 channel = "webhook"
 url = "{receiver.url}"
 """)
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OPEN_FINOPS_", "AWS_"))}
     env.update(PREFECT_HOME=str(root / "prefect-home"), OPEN_FINOPS_CONFIG=str(config),
                AWS_ACCESS_KEY_ID=s3_server["key"], AWS_SECRET_ACCESS_KEY=s3_server["secret"],
@@ -71,14 +71,6 @@ url = "{receiver.url}"
     subprocess.run([*FINOPS, "server", "down"], cwd=REPO, env=env, capture_output=True, timeout=60)
     flaky.close()
     receiver.close()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def prefect(stack, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
