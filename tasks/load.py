@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dlt
+import duckdb
 from dlt.common.pipeline import LoadInfo
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
@@ -18,6 +19,8 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 # DuckDB caches pages up to 80% of RAM by default; a load needs far less, and what the importer
 # holds must not grow with the size of the export.
 DUCKDB_MEMORY_LIMIT = "1GB"
+# Row order means nothing in a bill; not keeping it lets DuckDB insert in parallel in bounded memory.
+DUCKDB_LOAD_CONFIG = {"memory_limit": DUCKDB_MEMORY_LIMIT, "preserve_insertion_order": False}
 
 
 class _DeclaredHintsNotice(logging.Filter):
@@ -37,7 +40,7 @@ def run_pipeline(source: dlt.sources.DltSource, *, pipeline_name: str, database:
     pipeline = dlt.pipeline(
         pipeline_name=pipeline_name,
         destination=dlt.destinations.duckdb(
-            DuckDbCredentials(str(database), global_config={"memory_limit": DUCKDB_MEMORY_LIMIT})),
+            DuckDbCredentials(str(database), global_config=DUCKDB_LOAD_CONFIG)),
         dataset_name=dataset,
         pipelines_dir=str(pipelines_dir),
     )
@@ -52,6 +55,22 @@ def run_pipeline(source: dlt.sources.DltSource, *, pipeline_name: str, database:
         if cause is not None:
             raise cause from None
         raise
+
+
+def table_columns(database: Path, dataset: str, table: str,
+                  con: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
+    """The columns of `dataset.table` and their SQL types, in table order, without dlt's own;
+    empty if there is no such table yet. Uses `con` if given, else opens the database to read."""
+    if con is None:
+        if not database.exists():
+            return {}
+        with duckdb.connect(str(database), read_only=True) as own:
+            return table_columns(database, dataset, table, con=own)
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? AND NOT starts_with(column_name, '_dlt_') "
+        "ORDER BY ordinal_position", [dataset, table]).fetchall()
+    return dict(rows)
 
 
 def _input_error(exc: BaseException) -> ImportFailed | None:

@@ -1,9 +1,12 @@
 """Import state: what was imported per provider, export and billing period.
 
 A row says which manifest a period's raw rows came from, with its files, row count and cost
-total. Comparing a manifest's fingerprint with the stored one decides new / changed / unchanged.
-The row is written after the period's rows are committed, so a crash in between only means the
-next run imports the period again, which replaces it with the same rows.
+total, and which import wrote them (`import_id`, also a column of every raw row). Comparing a
+manifest's fingerprint with the stored one decides new / changed / unchanged.
+
+Writing this row is what makes a period's new rows current: readers join raw rows to it on
+`import_id`, and the same transaction deletes the period's rows of any other import. Rows of an
+import that crashed before that are never read, and the next import of the period deletes them.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     billing_period    VARCHAR NOT NULL,
     source_format     VARCHAR NOT NULL,  -- the export type, e.g. AWS v1, v2 or focus
     raw_table         VARCHAR NOT NULL,  -- schema.table the period's rows are in
+    import_id         VARCHAR NOT NULL,  -- the import that wrote them (column import_id of each row)
     manifest_id       VARCHAR NOT NULL,
     manifest_path     VARCHAR NOT NULL,
     fingerprint       VARCHAR NOT NULL,
@@ -84,20 +88,23 @@ def status(record: ImportRecord | None, fingerprint: str) -> str:
 
 
 def record_import(con: duckdb.DuckDBPyConnection, *, provider: str, export: str, billing_period: str,
-                  source_format: str, raw_table: str, manifest_id: str, manifest_path: str, fingerprint: str,
-                  files: list[dict], rows_loaded: int, cost_total: Decimal | None) -> None:
+                  source_format: str, raw_table: str, import_id: str, manifest_id: str, manifest_path: str,
+                  fingerprint: str, files: list[dict], rows_loaded: int, cost_total: Decimal | None) -> None:
     """Upsert the state row of one imported period (on an open connection to the database)."""
     con.execute(DDL)
     con.execute(
         f"""
-        INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())
+        INSERT INTO {TABLE} (provider, export, billing_period, source_format, raw_table, import_id, manifest_id,
+                             manifest_path, fingerprint, files, file_count, total_bytes, rows_loaded, cost_total,
+                             first_imported_at, imported_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())
         ON CONFLICT (provider, export, billing_period) DO UPDATE SET
-            source_format = excluded.source_format, raw_table = excluded.raw_table,
+            source_format = excluded.source_format, raw_table = excluded.raw_table, import_id = excluded.import_id,
             manifest_id = excluded.manifest_id, manifest_path = excluded.manifest_path,
             fingerprint = excluded.fingerprint, files = excluded.files, file_count = excluded.file_count,
             total_bytes = excluded.total_bytes, rows_loaded = excluded.rows_loaded,
             cost_total = excluded.cost_total, imported_at = excluded.imported_at
         """,
-        [provider, export, billing_period, source_format, raw_table, manifest_id, manifest_path, fingerprint,
-         json.dumps(files), len(files), sum(f["size"] for f in files), rows_loaded, cost_total],
+        [provider, export, billing_period, source_format, raw_table, import_id, manifest_id, manifest_path,
+         fingerprint, json.dumps(files), len(files), sum(f["size"] for f in files), rows_loaded, cost_total],
     )

@@ -78,6 +78,11 @@ def column_type(name: str, manifest_type: str) -> str:
     return "text"
 
 
+def sql_type(kind: str) -> str:
+    """The DuckDB type of a raw column of dlt data type `kind`."""
+    return SQL_TYPES[kind]
+
+
 def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -87,13 +92,14 @@ def literal(value: str) -> str:
 
 
 def select_list(header: list[str], source_types: dict[str, str], manifest_types: dict[str, str],
-                cur_version: str) -> tuple[list[str], dict[str, str]]:
-    """SQL expressions that turn one file's columns into raw columns, and the raw column types.
+                cur_version: str) -> tuple[dict[str, str], dict[str, str]]:
+    """SQL expressions that turn one file's columns into raw columns, and the raw column types,
+    both by raw column name.
 
     `header` is the file's column names, `source_types` their DuckDB types as read,
     `manifest_types` the manifest's type per header name.
     """
-    expressions: list[str] = []
+    expressions: dict[str, str] = {}
     types: dict[str, str] = {}
     folded: dict[str, list[tuple[str, str]]] = {}
     for column in header:
@@ -103,14 +109,12 @@ def select_list(header: list[str], source_types: dict[str, str], manifest_types:
             continue
         name = v1_column_name(column) if cur_version == "v1" else snake_case(column)
         kind = column_type(name, manifest_types.get(column, source_types.get(column, "string")))
-        expressions.append(f"{_cast(quote(column), source_types.get(column, 'VARCHAR'), kind)} AS {quote(name)}")
+        expressions[name] = _cast(quote(column), source_types.get(column, "VARCHAR"), kind)
         types[name] = kind
     for map_column, entries in folded.items():
         pairs = ", ".join(f"{{'k': {literal(key)}, 'v': {quote(col)}}}" for key, col in entries)
-        expressions.append(
-            f"nullif(to_json(map_from_entries(list_filter([{pairs}], e -> coalesce(e.v, '') <> ''))), '{{}}')::JSON "
-            f"AS {quote(map_column)}"
-        )
+        expressions[map_column] = (
+            f"nullif(to_json(map_from_entries(list_filter([{pairs}], e -> coalesce(e.v, '') <> ''))), '{{}}')::JSON")
         types[map_column] = "json"
     return expressions, types
 

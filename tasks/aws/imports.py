@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,7 @@ from prefect.tasks import exponential_backoff
 from openfinops.config import AwsExport
 from tasks import state
 from tasks.errors import ManifestError, is_transient
-from tasks.load import run_pipeline
+from tasks.load import run_pipeline, table_columns
 from tasks.locks import database_lock
 from tasks.logs import run_logger
 from tasks.periods import resolve_period
@@ -22,7 +23,7 @@ from tasks.periods import resolve_period
 from .columns import quote
 from .cur_source import aws_cur
 from .manifests import BrokenManifest, Manifest, discover
-from .settings import COST_COLUMN, DATASET, PERIOD_COLUMN, PROVIDER
+from .settings import COST_COLUMN, DATASET, IMPORT_COLUMN, PERIOD_COLUMN, PROVIDER
 from .storage import export_filesystem
 
 
@@ -88,7 +89,8 @@ def plan_imports(export: AwsExport, manifests: list[Manifest | BrokenManifest], 
 
 @task(name="load-billing-period", task_run_name="load-{export.name}-{planned.manifest.billing_period}", **RETRIES)
 def load_billing_period(export: AwsExport, planned: PlannedImport, data_dir: Path) -> PeriodResult:
-    """Replace the period's raw rows with the manifest's files in one transaction, then record it."""
+    """Append the manifest's rows to the raw table, then make them the period's rows: one transaction
+    records the import and deletes the period's rows of every other import."""
     logger = run_logger(__name__)
     manifest = planned.manifest
     if isinstance(manifest, BrokenManifest):
@@ -101,12 +103,15 @@ def load_billing_period(export: AwsExport, planned: PlannedImport, data_dir: Pat
 
     database = data_dir / "finops.duckdb"
     fs, _ = export_filesystem(export)
-    source = aws_cur(manifest, export.table_name, fs, data_dir / "tmp" / "downloads" / export.table_name)
     cost_column = "billed_cost" if export.cur_version == "focus" else COST_COLUMN
+    import_id = uuid.uuid4().hex
     with database_lock(database):
+        source = aws_cur(manifest, export.table_name, import_id, fs,
+                         data_dir / "tmp" / "downloads" / export.table_name,
+                         table_columns(database, DATASET, export.table_name))
         run_pipeline(source, pipeline_name=f"aws_cur__{export.table_name}", database=database, dataset=DATASET,
                      pipelines_dir=data_dir / "tmp" / "dlt")
-        rows, cost = _record(export, manifest, database, cost_column)
+        rows, cost = _record(export, manifest, import_id, database, cost_column)
     outcome = "replaced" if planned.status == state.CHANGED else "imported"
     logger.info("%s %s: %s manifest %s: %d files, %d bytes, %d rows, cost %s", export.name,
                 manifest.billing_period, outcome, manifest.manifest_id, len(manifest.files), manifest.total_bytes,
@@ -115,20 +120,25 @@ def load_billing_period(export: AwsExport, planned: PlannedImport, data_dir: Pat
                         manifest.total_bytes, rows, cost)
 
 
-def _record(export: AwsExport, manifest: Manifest, database: Path, cost_column: str) -> tuple[int, Decimal | None]:
-    """Count what landed and record the import (after the period's rows are committed)."""
+def _record(export: AwsExport, manifest: Manifest, import_id: str, database: Path,
+            cost_column: str) -> tuple[int, Decimal | None]:
+    """Make the import's rows the period's rows and record the import, in one transaction."""
+    table = f"{DATASET}.{quote(export.table_name)}"
     with duckdb.connect(str(database)) as con:
-        rows, cost = con.execute(
-            f"SELECT count(*), sum({quote(cost_column)}) FROM {DATASET}.{quote(export.table_name)} "
-            f"WHERE {PERIOD_COLUMN} = ?",
-            [manifest.billing_period],
-        ).fetchone()
+        con.execute("BEGIN TRANSACTION")
+        rows, cost = 0, None
+        if table_columns(database, DATASET, export.table_name, con=con):  # a manifest of no file loads no table
+            con.execute(f"DELETE FROM {table} WHERE {PERIOD_COLUMN} = ? AND {IMPORT_COLUMN} IS DISTINCT FROM ?",
+                        [manifest.billing_period, import_id])
+            rows, cost = con.execute(f"SELECT count(*), sum({quote(cost_column)}) FROM {table} "
+                                     f"WHERE {PERIOD_COLUMN} = ?", [manifest.billing_period]).fetchone()
         state.record_import(
             con, provider=PROVIDER, export=export.name, billing_period=manifest.billing_period,
-            source_format=export.cur_version, raw_table=f"{DATASET}.{export.table_name}",
+            source_format=export.cur_version, raw_table=f"{DATASET}.{export.table_name}", import_id=import_id,
             manifest_id=manifest.manifest_id, manifest_path=manifest.path, fingerprint=manifest.fingerprint,
             files=[{"key": f.key, "size": f.size, "etag": f.etag} for f in manifest.files],
             rows_loaded=rows, cost_total=cost,
         )
+        con.execute("COMMIT")
     return rows, cost
 

@@ -1,7 +1,8 @@
-"""Read one CUR data file as typed Arrow record batches, with DuckDB doing the parsing.
+"""Turn one CUR data file into a typed Parquet file for dlt to load, with DuckDB doing the work.
 
-DuckDB streams the file (gzip CSV or Parquet) and the cast/rename SQL, so memory stays bounded by
-the batch size whatever the file size, and no row passes through Python.
+DuckDB streams the file (gzip CSV or Parquet) through the cast/rename SQL into Parquet on all
+cores, so memory stays bounded by its row groups whatever the file size, and no row passes
+through Python or is re-encoded by it.
 """
 
 from __future__ import annotations
@@ -9,18 +10,17 @@ from __future__ import annotations
 import gzip
 import zlib
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
-import pyarrow as pa
 
 from tasks.errors import DataFileError
 
-from .columns import literal, select_list, snake_case, v1_column_name
+from .columns import literal, quote, select_list, snake_case, v1_column_name
 from .manifests import DataFile, Manifest
-from .settings import MANIFEST_COLUMN, PERIOD_COLUMN, REQUIRED_COLUMNS, SOURCE_FILE_COLUMN
+from .settings import IMPORT_COLUMN, MANIFEST_COLUMN, PERIOD_COLUMN, REQUIRED_COLUMNS, SOURCE_FILE_COLUMN
 
-BATCH_ROWS = 100_000
+# Row order means nothing in a bill; not keeping it lets DuckDB stream in parallel in bounded memory.
+READ_CONFIG = {"memory_limit": "1GB", "preserve_insertion_order": False}
 FOCUS_REQUIRED_COLUMNS = {"billed_cost", "charge_period_start"}
 
 
@@ -38,10 +38,16 @@ def scan_sql(local: Path, manifest: Manifest) -> str:
     )
 
 
-def read_batches(local: Path, file: DataFile, manifest: Manifest, batch_rows: int = BATCH_ROWS,
-                 ) -> Iterator[pa.RecordBatch]:
-    """Yield the file's rows renamed to raw column names, typed, with lineage columns."""
-    con = duckdb.connect(config={"memory_limit": "512MB"})
+def write_parquet(local: Path, file: DataFile, manifest: Manifest, import_id: str, out: Path,
+                  layout: dict[str, str]) -> tuple[int, dict[str, str]]:
+    """Write the file's rows, renamed to raw column names, typed and with lineage columns, to the
+    Parquet file `out`. Returns the row count and the raw column types (see `select_list`).
+
+    The file's columns follow `layout` (column name to SQL type, in the raw table's order), with
+    NULLs for the ones this file lacks, and then the file's new columns: dlt loads a file whose
+    columns match its schema as it is, and rewrites any other one row group by row group.
+    """
+    con = duckdb.connect(config=READ_CONFIG)
     try:
         con.execute("SET TimeZone = 'UTC'")
         try:
@@ -52,19 +58,22 @@ def read_batches(local: Path, file: DataFile, manifest: Manifest, batch_rows: in
         source_types = {row[0]: row[1] for row in described}
         _check_columns(file, manifest, header)
 
-        expressions, _ = select_list(header, source_types, dict(manifest.columns), manifest.cur_version)
-        lineage = (
-            f"{literal(manifest.billing_period)} AS {PERIOD_COLUMN}, "
-            f"{literal(manifest.manifest_id)} AS {MANIFEST_COLUMN}, "
-            f"{literal(file.key)} AS {SOURCE_FILE_COLUMN}"
-        )
-        sql = f"SELECT {', '.join(expressions)}, {lineage} FROM {scan_sql(local, manifest)}"
+        expressions, types = select_list(header, source_types, dict(manifest.columns), manifest.cur_version)
+        expressions[PERIOD_COLUMN] = literal(manifest.billing_period)
+        expressions[MANIFEST_COLUMN] = literal(manifest.manifest_id)
+        expressions[SOURCE_FILE_COLUMN] = literal(file.key)
+        expressions[IMPORT_COLUMN] = literal(import_id)
+        ordered = [f"{expressions.get(name, f'CAST(NULL AS {sql_type})')} AS {quote(name)}"
+                   for name, sql_type in layout.items()]
+        ordered += [f"{sql} AS {quote(name)}" for name, sql in expressions.items() if name not in layout]
+        sql = f"SELECT {', '.join(ordered)} FROM {scan_sql(local, manifest)}"
         try:
-            reader = con.execute(sql).to_arrow_reader(batch_rows)
-            for batch in reader:
-                yield batch
-        except (duckdb.Error, pa.ArrowException) as exc:
+            [(rows,)] = con.execute(
+                f"COPY ({sql}) TO {literal(str(out))} (FORMAT parquet, COMPRESSION zstd)").fetchall()
+        except duckdb.Error as exc:
+            out.unlink(missing_ok=True)
             raise DataFileError(f"{file.path}: {_diagnose(local, file, manifest, exc)}") from None
+        return rows, types
     finally:
         con.close()
 

@@ -14,6 +14,7 @@ DECIMAL_SQL = f"DECIMAL({DECIMAL_PRECISION},{DECIMAL_SCALE})"
 PERIOD_COLUMN = "billing_period"
 MANIFEST_COLUMN = "manifest_id"
 SOURCE_FILE_COLUMN = "source_file"
+IMPORT_COLUMN = "import_id"
 
 # Map columns of CUR 2.0; legacy CUR spreads them over `resourceTags/*`, `costCategory/*`, ...
 # columns. Both land as one JSON object per row.

@@ -146,6 +146,10 @@ V1_ROWS = [
 ]
 
 
+def _select(expressions):
+    return ", ".join(f"{sql} AS {quote(name)}" for name, sql in expressions.items())
+
+
 def _run(header, rows, manifest_types, cur_version, source_types=None):
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
@@ -153,7 +157,7 @@ def _run(header, rows, manifest_types, cur_version, source_types=None):
     con.execute(f"CREATE TABLE src AS SELECT * FROM (VALUES {values}) AS t({', '.join(map(quote, header))})")
     source_types = source_types or {h: "VARCHAR" for h in header}
     expressions, types = select_list(header, source_types, manifest_types, cur_version)
-    relation = con.sql(f"SELECT {', '.join(expressions)} FROM src")
+    relation = con.sql(f"SELECT {_select(expressions)} FROM src")
     result = [dict(zip(relation.columns, r)) for r in relation.fetchall()]
     return result, dict(zip(relation.columns, map(str, relation.types))), types
 
@@ -207,7 +211,7 @@ def test_select_list_v1_null_tags_are_left_out():
                 "AS t(\"lineItem/UnblendedCost\", \"resourceTags/user:Team\", \"resourceTags/user:Env\")")
     expressions, _ = select_list(header, {h: "VARCHAR" for h in header}, {}, "v1")
 
-    tags = [r[-1] for r in con.sql(f"SELECT {', '.join(expressions)} FROM src ORDER BY 1").fetchall()]
+    tags = [r[-1] for r in con.sql(f"SELECT {_select(expressions)} FROM src ORDER BY 1").fetchall()]
 
     assert json.loads(tags[0]) == {"user_Env": "prod"}
     assert tags[1] is None
@@ -231,7 +235,7 @@ def test_select_list_v2_map_columns_become_json():
                 "cost_category": "map<string,string>"}
     expressions, types = select_list(header, source_types, manifest, "v2")
 
-    rows = con.sql(f"SELECT {', '.join(expressions)} FROM src ORDER BY 1 DESC").fetchall()
+    rows = con.sql(f"SELECT {_select(expressions)} FROM src ORDER BY 1 DESC").fetchall()
 
     assert types == {"line_item_unblended_cost": "decimal", "resource_tags": "json", "cost_category": "json"}
     assert json.loads(rows[0][1]) == {"user_Team": "web"} and json.loads(rows[0][2]) == {"BU": "Eng"}

@@ -12,11 +12,13 @@ import gzip
 import json
 import os
 import shutil
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from fsspec.implementations.local import LocalFileSystem
 
@@ -24,7 +26,7 @@ from openfinops.config import AwsExport
 from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
 from tasks.aws.columns import snake_case
 from tasks.aws.manifests import BrokenManifest, Manifest, discover, parse, resolve_key
-from tasks.aws.reader import read_batches
+from tasks.aws.reader import write_parquet
 from tasks.errors import ManifestError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "aws"
@@ -209,10 +211,16 @@ def test_focus_export_discovery(fs, tmp_path, write_focus_export):
 
 def _read(manifest: Manifest) -> pa.Table:
     [data_file] = manifest.files
-    return pa.Table.from_batches(list(read_batches(Path(data_file.path), data_file, manifest)))
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "out.parquet"
+        rows, _ = write_parquet(Path(data_file.path), data_file, manifest, "import-1", out, layout={})
+        table = pq.read_table(out)
+    assert table.num_rows == rows
+    assert set(table.column("import_id").to_pylist()) <= {"import-1"}
+    return table
 
 
-def test_read_batches_focus_export(fs, tmp_path, write_focus_export):
+def test_write_parquet_focus_export(fs, tmp_path, write_focus_export):
     write_focus_export(tmp_path)
     manifest = _only(_discover(fs, tmp_path, "focus-daily", "focus"))
 
@@ -230,7 +238,7 @@ def test_read_batches_focus_export(fs, tmp_path, write_focus_export):
         assert schema.field(name).type == pa.decimal128(38, 12), name
     assert pa.types.is_timestamp(schema.field("charge_period_start").type)
     assert schema.field("charge_period_start").type.tz == "UTC"
-    assert schema.field("tags").type == pa.string()
+    assert schema.field("tags").type == pa.json_()
     assert schema.field("billing_account_id").type == pa.string()
 
     rows = {r["sku_price_id"] or r["sku_id"]: r for r in table.to_pylist()}
@@ -252,18 +260,18 @@ def test_read_batches_focus_export(fs, tmp_path, write_focus_export):
     assert set(table.column("source_file").to_pylist()) == {manifest.files[0].key}
 
 
-def test_read_batches_adds_no_column_from_the_partition_folder(fs, tmp_path, write_focus_export):
+def test_write_parquet_adds_no_column_from_the_partition_folder(fs, tmp_path, write_focus_export):
     write_focus_export(tmp_path)
     manifest = _only(_discover(fs, tmp_path, "focus-daily", "focus"))
 
     table = _read(manifest)
 
     header = [c["name"] for c in manifest.raw["columns"]]
-    lineage = ["billing_period", "manifest_id", "source_file"]
+    lineage = ["billing_period", "manifest_id", "source_file", "import_id"]
     assert sorted(table.column_names) == sorted([snake_case(h) for h in header] + lineage)
 
 
-def test_read_batches_v1_csv_folds_tags_and_types_columns(fs, tmp_path):
+def test_write_parquet_v1_csv_folds_tags_and_types_columns(fs, tmp_path):
     write_cur_v1(tmp_path, periods=("2026-09",), rows_per_period=ROWS, files_per_period=1, delivery="overwrite")
     manifest = _only(_discover(fs, tmp_path, "demo-cur-v1", "v1"))
 
@@ -273,7 +281,7 @@ def test_read_batches_v1_csv_folds_tags_and_types_columns(fs, tmp_path):
     assert schema.field("line_item_unblended_cost").type == pa.decimal128(38, 12)
     assert schema.field("line_item_usage_start_date").type == pa.timestamp("us", tz="UTC")
     assert schema.field("bill_payer_account_id").type == pa.string()
-    assert schema.field("resource_tags").type == pa.string()
+    assert schema.field("resource_tags").type == pa.json_()
     assert not [n for n in table.column_names if "/" in n or ":" in n]
     assert set(table.column("bill_payer_account_id").to_pylist()) == {"012345678901"}  # leading zero kept
     tags = [json.loads(t) for t in table.column("resource_tags").to_pylist() if t is not None]
@@ -283,7 +291,7 @@ def test_read_batches_v1_csv_folds_tags_and_types_columns(fs, tmp_path):
     assert set(table.column("manifest_id").to_pylist()) == {manifest.manifest_id}
 
 
-def test_read_batches_v2_csv(fs, tmp_path):
+def test_write_parquet_v2_csv(fs, tmp_path):
     write_cur_v2(tmp_path, periods=("2026-09",), rows_per_period=ROWS, files_per_period=1, fmt="csv")
     manifest = _only(_discover(fs, tmp_path, "demo-cur2", "v2"))
 
@@ -591,7 +599,7 @@ def test_v2_newest_manifest_compared_as_numbers(fs, tmp_path):
 
 
 
-def test_read_batches_hand_written_v1_csv_empty_cells_are_null(fs, tmp_path):
+def test_write_parquet_hand_written_v1_csv_empty_cells_are_null(fs, tmp_path):
     """A legacy CUR CSV as AWS writes it: quoted and unquoted empty cells are NULL in every column type."""
     folder = tmp_path / "rep" / "20260901-20261001"
     folder.mkdir(parents=True)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
@@ -42,9 +43,19 @@ def query(data_dir: Path, sql: str, params=None) -> list[tuple]:
 
 
 def loaded(data_dir: Path, table: str) -> dict[str, tuple[int, Decimal]]:
-    rows = query(data_dir, f"SELECT billing_period, count(*), sum(line_item_unblended_cost) FROM aws_billing.{table} "
-                           "GROUP BY 1 ORDER BY 1")
+    """Rows and cost per period of the current imports, as every reader sees them."""
+    rows = query(data_dir, f"""
+        SELECT billing_period, count(*), sum(line_item_unblended_cost)
+        FROM aws_billing.{table} SEMI JOIN finops_state.import_state USING (billing_period, import_id)
+        GROUP BY 1 ORDER BY 1""")
     return {period: (count, cost) for period, count, cost in rows}
+
+
+def stale_rows(data_dir: Path, table: str) -> int:
+    """Raw rows of imports that are not current (a crashed one's, until its period is imported again)."""
+    return query(data_dir, f"""
+        SELECT count(*) FROM aws_billing.{table}
+        ANTI JOIN finops_state.import_state USING (billing_period, import_id)""")[0][0]
 
 
 def expected_v1(root: Path, report: str) -> dict[str, tuple[int, Decimal]]:
@@ -170,6 +181,24 @@ def test_restatement_replaces_only_that_period(data_dir, exports):
                            "FROM aws_billing.demo_cur_v1") == [(0,)]
 
 
+def test_restatement_to_no_rows_empties_the_period(data_dir, exports):
+    """AWS can restate a period to header-only files (e.g. the account moved to another payer)."""
+    _, v2 = exports
+    run(data_dir, v2_source(v2))
+    for data_file in (v2 / "demo-cur2" / "data" / "BILLING_PERIOD=2026-09").glob("*.parquet"):
+        empty = pq.read_table(data_file).slice(0, 0)
+        pq.write_table(empty, data_file)
+
+    state, results = run(data_dir, v2_source(v2))
+
+    assert state.is_completed(), results
+    assert [(r["billing_period"], r["status"], r["rows"]) for r in results] == [
+        ("2026-08", "skipped", results[0]["rows"]), ("2026-09", "replaced", 0)]
+    assert query(data_dir, "SELECT count(*) FROM aws_billing.demo_cur2 WHERE billing_period = '2026-09'") == [(0,)]
+    assert query(data_dir, "SELECT rows_loaded, cost_total FROM finops_state.import_state "
+                           "WHERE billing_period = '2026-09'") == [(0, None)]
+
+
 def test_bad_file_in_restatement_keeps_old_rows_then_recovers(data_dir, exports):
     v1, _ = exports
     run(data_dir, v1_source(v1))
@@ -195,8 +224,32 @@ def test_bad_file_in_restatement_keeps_old_rows_then_recovers(data_dir, exports)
     assert loaded(data_dir, "demo_cur_v1") == expected_v1(v1, "demo-cur-v1")
 
 
-def test_crash_mid_import_converges_on_next_run(data_dir, exports, tmp_path):
-    """Kill the process after the first batch of a restated period: the next run finishes the job."""
+# Where the machine goes away: after DuckDB wrote the first file for dlt (extract), or after dlt
+# committed the first file's rows to the raw table (load), before the import is recorded.
+CRASH_POINTS = {
+    "extract": """
+        import tasks.aws.cur_source as cur_source
+        real = cur_source.write_parquet
+        def dying(*args, **kwargs):
+            real(*args, **kwargs)
+            os._exit(9)
+        cur_source.write_parquet = dying
+    """,
+    "load": """
+        from dlt.destinations.impl.duckdb.duck import DuckDbCopyJob
+        real = DuckDbCopyJob.run
+        def dying(self):
+            real(self)
+            os._exit(9)
+        DuckDbCopyJob.run = dying
+    """,
+}
+
+
+@pytest.mark.parametrize("point", CRASH_POINTS)
+def test_crash_mid_import_converges_on_next_run(data_dir, exports, tmp_path, point):
+    """Kill the process mid-import of a restated period: readers still see the old rows, and the
+    next run finishes the job and deletes what the dead one wrote."""
     v1, _ = exports
     run(data_dir, v1_source(v1))
     first = loaded(data_dir, "demo_cur_v1")
@@ -205,17 +258,9 @@ def test_crash_mid_import_converges_on_next_run(data_dir, exports, tmp_path):
     crash = textwrap.dedent(f"""
         import os
         from pathlib import Path
-        import tasks.aws.cur_source as cur_source
         from openfinops.config import AwsExport
         from tasks.aws.imports import find_manifests, plan_imports, load_billing_period
-
-        real = cur_source.read_batches
-        def dying(*args, **kwargs):
-            for batch in real(*args, **kwargs):
-                yield batch
-                os._exit(9)  # the machine goes away mid-import
-        cur_source.read_batches = dying
-
+    """) + textwrap.dedent(CRASH_POINTS[point]) + textwrap.dedent(f"""
         export = AwsExport(name="demo-cur-v1", cur_version="v1", path={str(v1)!r})
         data = Path({str(data_dir)!r})
         plan = plan_imports.fn(export, find_manifests.fn(export), data / "finops.duckdb", "2026-09")
@@ -224,11 +269,14 @@ def test_crash_mid_import_converges_on_next_run(data_dir, exports, tmp_path):
     proc = subprocess.run([sys.executable, "-c", crash], cwd=Path(__file__).parents[2], capture_output=True)
     assert proc.returncode == 9, proc.stderr.decode()
     assert loaded(data_dir, "demo_cur_v1") == first
+    if point == "load":
+        assert stale_rows(data_dir, "demo_cur_v1") > 0  # the dead import's first file did land
 
     state, results = run(data_dir, v1_source(v1))
     assert state.is_completed()
     assert [r["status"] for r in results] == ["skipped", "replaced"]
     assert loaded(data_dir, "demo_cur_v1") == expected_v1(v1, "demo-cur-v1")
+    assert stale_rows(data_dir, "demo_cur_v1") == 0
 
 
 def test_exports_with_overlapping_names_stay_apart(data_dir, tmp_path):

@@ -59,6 +59,7 @@
         'resource_tags': 'json',
         'billing_period': 'varchar',
         'manifest_id': 'varchar',
+        'import_id': 'varchar',
         'source_file': 'varchar',
     }) }}
 {% endmacro %}

@@ -1,6 +1,6 @@
 -- FOCUS 1.2 Cost and Usage dataset, one row per provider charge line.
 -- Incremental (delete+insert) by (x_Provider, x_SourceExport, x_BillingPeriod): a run rebuilds
--- only the periods whose (export, billing period, manifest id) is not in the table yet, i.e. new
+-- only the periods whose (export, billing period, import id) is not in the table yet, i.e. new
 -- or restated deliveries. `dbt build --full-refresh` produces the same table from scratch.
 
 {{
@@ -20,14 +20,14 @@ costs as (
 
 {% if is_incremental() -%}
 loaded_periods as (
-    select distinct x_Provider, x_SourceExport, x_BillingPeriod, x_ManifestId
+    select distinct x_Provider, x_SourceExport, x_BillingPeriod, x_ImportId
     from {{ this }}
 ),
 
 changed_periods as (
-    select distinct x_Provider, x_SourceExport, x_BillingPeriod, x_ManifestId
+    select distinct x_Provider, x_SourceExport, x_BillingPeriod, x_ImportId
     from costs
-    anti join loaded_periods using (x_Provider, x_SourceExport, x_BillingPeriod, x_ManifestId)
+    anti join loaded_periods using (x_Provider, x_SourceExport, x_BillingPeriod, x_ImportId)
 ),
 
 costs_to_build as (
@@ -109,6 +109,7 @@ final as (
         x_SourceExport,
         x_SourceFormat,
         x_ManifestId,
+        x_ImportId,
         x_BillingPeriod,
         x_SourceFile
     from costs_to_build

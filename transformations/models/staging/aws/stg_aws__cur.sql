@@ -276,6 +276,7 @@ final as (
         source_export as x_SourceExport,
         source_format as x_SourceFormat,
         manifest_id as x_ManifestId,
+        import_id as x_ImportId,
         billing_period as x_BillingPeriod,
         source_file as x_SourceFile
     from expanded

@@ -18,6 +18,7 @@
     'x_operation': 'varchar',
     'billing_period': 'varchar',
     'manifest_id': 'varchar',
+    'import_id': 'varchar',
     'source_file': 'varchar',
 } %}
 {%- set columns = {} %}
@@ -59,7 +60,7 @@ joined as (
     inner join import_state
         on import_state.raw_table = raw_rows.raw_table
         and import_state.billing_period = raw_rows.billing_period
-        and import_state.manifest_id = raw_rows.manifest_id
+        and import_state.import_id = raw_rows.import_id
 ),
 
 final as (
@@ -117,6 +118,7 @@ final as (
         source_export as x_SourceExport,
         source_format as x_SourceFormat,
         manifest_id as x_ManifestId,
+        import_id as x_ImportId,
         billing_period as x_BillingPeriod,
         source_file as x_SourceFile
     from joined

@@ -42,7 +42,7 @@ final as (
     inner join import_state
         on import_state.raw_table = raw_line_items.raw_table
         and import_state.billing_period = raw_line_items.billing_period
-        and import_state.manifest_id = raw_line_items.manifest_id
+        and import_state.import_id = raw_line_items.import_id
 )
 
 select * from final
