@@ -16,6 +16,7 @@ import duckdb
 def main(database: str, sql_file: str) -> None:
     sql = Path(sql_file).read_text()
     with duckdb.connect(database) as con:
+        con.execute("set TimeZone = 'UTC'")  # as the dbt profile does
         con.execute(f"create table focus.baseline_cost_and_usage as {sql}")
         print(f"rows={con.execute('select count(*) from focus.baseline_cost_and_usage').fetchone()[0]}")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from tasks.load import DUCKDB_MEMORY_LIMIT
+from tasks.load import DUCKDB_CONFIG
 from tasks.locks import database_lock
 from tasks.transform import FOCUS_TABLE
 
@@ -26,7 +26,7 @@ def export_focus(database: Path, out: Path, fmt: str, period: str | None = None,
     query = (f"SELECT * REPLACE (CAST(Tags AS VARCHAR) AS Tags, CAST(SkuPriceDetails AS VARCHAR) AS SkuPriceDetails) "
              f"FROM {FOCUS_TABLE}" + (f" WHERE {' AND '.join(where)}" if where else ""))
     out.parent.mkdir(parents=True, exist_ok=True)
-    with database_lock(database), duckdb.connect(str(database), config={"memory_limit": DUCKDB_MEMORY_LIMIT}) as con:
+    with database_lock(database), duckdb.connect(str(database), config=DUCKDB_CONFIG) as con:
         con.execute("SET TimeZone = 'UTC'")
         rows = con.sql(query, params=params)
         if fmt == "parquet":

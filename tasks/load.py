@@ -16,11 +16,11 @@ from tasks.errors import ImportFailed
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
-# DuckDB caches pages up to 80% of RAM by default; a load needs far less, and what the importer
-# holds must not grow with the size of the export.
-DUCKDB_MEMORY_LIMIT = "1GB"
-# Row order means nothing in a bill; not keeping it lets DuckDB insert in parallel in bounded memory.
-DUCKDB_LOAD_CONFIG = {"memory_limit": DUCKDB_MEMORY_LIMIT, "preserve_insertion_order": False}
+# Every DuckDB connection that moves billing data (read, load, publish, export) uses these.
+# DuckDB caches pages up to 80% of RAM by default; moving data needs far less, and what the
+# pipeline holds must not grow with the size of the export. Row order means nothing in a bill:
+# not keeping it lets DuckDB read, insert and write Parquet in parallel in bounded memory.
+DUCKDB_CONFIG = {"memory_limit": "1GB", "preserve_insertion_order": False}
 
 
 class _DeclaredHintsNotice(logging.Filter):
@@ -40,7 +40,7 @@ def run_pipeline(source: dlt.sources.DltSource, *, pipeline_name: str, database:
     pipeline = dlt.pipeline(
         pipeline_name=pipeline_name,
         destination=dlt.destinations.duckdb(
-            DuckDbCredentials(str(database), global_config=DUCKDB_LOAD_CONFIG)),
+            DuckDbCredentials(str(database), global_config=DUCKDB_CONFIG)),
         dataset_name=dataset,
         pipelines_dir=str(pipelines_dir),
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from tasks.load import DUCKDB_MEMORY_LIMIT
+from tasks.load import DUCKDB_CONFIG
 
 READ_DATABASE = "finops-read.duckdb"
 KEEP_VERSIONS = 3  # older versions are deleted; a query still reading one has had minutes to finish
@@ -28,7 +28,7 @@ def publish_focus(database: Path, published: Path) -> Path:
     published.mkdir(parents=True, exist_ok=True)
     version = published / f"v{time.time_ns()}"
     version.mkdir()
-    with duckdb.connect(str(database), config={"memory_limit": DUCKDB_MEMORY_LIMIT}) as con:
+    with duckdb.connect(str(database), config=DUCKDB_CONFIG) as con:
         con.execute(f"COPY focus.cost_and_usage TO '{version / 'cost_and_usage.parquet'}' "
                     "(FORMAT parquet, COMPRESSION zstd)")
     link = published / "current"

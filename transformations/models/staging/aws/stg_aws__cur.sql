@@ -244,17 +244,18 @@ final as (
         cast(null as json) as SkuPriceDetails,
 
         -- tags: user_X -> X, aws_X -> aws:X (as AWS writes them in its FOCUS export)
+        -- (parsed once into a map: extracting each key from the JSON text costs twice as much)
         case when resource_tags is not null then nullif(to_json(map_from_entries([
             {
                 'k': case
-                    when starts_with(k, 'user_') then substr(k, 6)
-                    when starts_with(k, 'aws_') then 'aws:' || substr(k, 5)
-                    else k
+                    when starts_with(tag.key, 'user_') then substr(tag.key, 6)
+                    when starts_with(tag.key, 'aws_') then 'aws:' || substr(tag.key, 5)
+                    else tag.key
                 end,
-                'v': json_extract_string(resource_tags, '$."' || k || '"')
+                'v': tag.value
             }
-            for k in json_keys(resource_tags)
-            if nullif(json_extract_string(resource_tags, '$."' || k || '"'), '') is not null
+            for tag in map_entries(json_transform(resource_tags, '"MAP(VARCHAR, VARCHAR)"'))
+            if nullif(tag.value, '') is not null
         ])), '{}') end as Tags,
 
         -- pricing currency: CUR prices are in the billing currency (line_item_currency_code); the
