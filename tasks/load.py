@@ -40,7 +40,10 @@ def run_pipeline(source: dlt.sources.DltSource, *, pipeline_name: str, database:
     pipeline = dlt.pipeline(
         pipeline_name=pipeline_name,
         destination=dlt.destinations.duckdb(
-            DuckDbCredentials(str(database), global_config=DUCKDB_CONFIG)),
+            DuckDbCredentials(str(database), global_config=DUCKDB_CONFIG),
+            # One file at a time: each INSERT already uses every core, and ten at once would share
+            # the memory limit and spill to disk.
+            loader_parallelism_strategy="sequential"),
         dataset_name=dataset,
         pipelines_dir=str(pipelines_dir),
     )

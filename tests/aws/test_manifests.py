@@ -220,6 +220,25 @@ def _read(manifest: Manifest) -> pa.Table:
     return table
 
 
+def test_write_parquet_follows_the_table_layout(fs, tmp_path):
+    """Columns come in the raw table's order, the ones this file lacks as typed NULLs, then the
+    file's new columns."""
+    write_cur_v2(tmp_path, periods=["2026-09"], rows_per_period=50, files_per_period=1)
+    manifest = _only(_discover(fs, tmp_path, "demo-cur2", "v2"))
+    [data_file] = manifest.files
+    layout = {"source_file": "VARCHAR", "line_item_unblended_cost": "DECIMAL(38,12)",
+              "reservation_reservation_a_r_n": "VARCHAR", "not_in_this_file": "DECIMAL(38,12)"}
+
+    out = tmp_path / "out.parquet"
+    write_parquet(Path(data_file.path), data_file, manifest, "import-1", out, layout)
+
+    table = pq.read_table(out)
+    assert table.column_names[:4] == list(layout)
+    assert table.column("not_in_this_file").null_count == table.num_rows
+    assert table.schema.field("not_in_this_file").type == pa.decimal128(38, 12)
+    assert {"line_item_usage_start_date", "billing_period", "import_id"} <= set(table.column_names[4:])
+
+
 def test_write_parquet_focus_export(fs, tmp_path, write_focus_export):
     write_focus_export(tmp_path)
     manifest = _only(_discover(fs, tmp_path, "focus-daily", "focus"))

@@ -181,6 +181,24 @@ def test_restatement_replaces_only_that_period(data_dir, exports):
                            "FROM aws_billing.demo_cur_v1") == [(0,)]
 
 
+def test_dlt_loads_the_parquet_files_as_duckdb_wrote_them(data_dir, exports, monkeypatch):
+    """Each file is written in the raw table's column order with dlt's nullability, so dlt's
+    normalize step links it into the load package instead of rewriting it in Python."""
+    from dlt.normalize.items_normalizers.arrow import ArrowItemsNormalizer
+
+    def rewrite(*args, **kwargs):
+        raise AssertionError("dlt rewrote a Parquet file")
+
+    monkeypatch.setattr(ArrowItemsNormalizer, "_write_with_dlt_columns", rewrite)
+    v1, v2 = exports
+    run(data_dir, v1_source(v1), v2_source(v2))
+    write_cur_v1(v1, periods=["2026-09"], rows_per_period=ROWS, revision=2)  # into the existing table
+    state, results = run(data_dir, v1_source(v1), v2_source(v2))
+
+    assert state.is_completed(), results
+    assert [r["status"] for r in results] == ["skipped", "replaced", "skipped", "skipped"]
+
+
 def test_restatement_to_no_rows_empties_the_period(data_dir, exports):
     """AWS can restate a period to header-only files (e.g. the account moved to another payer)."""
     _, v2 = exports
