@@ -108,7 +108,8 @@ def _build_baseline(data: Dataset, built: Path) -> dict:
     subprocess.run([str(DBT), "compile", "--select", "cost_and_usage", "--full-refresh", "--quiet",
                     "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT), "--target-path", str(target),
                     "--log-path", str(target / "logs")],
-                   env={**os.environ, "OPEN_FINOPS_DATABASE": str(database)}, cwd=REPO, check=True)
+                   env={**os.environ, "OPEN_FINOPS_DATABASE": str(database)}, cwd=REPO, check=True,
+                   stdout=subprocess.DEVNULL)  # dbt prints the compiled SQL
     m = measure.run([sys.executable, "-m", "benchmarks.build_baseline", str(database), str(target / COMPILED_FOCUS_SQL)],
                     cwd=REPO)
     return _step(data, "build-ctas", m, database)

@@ -60,15 +60,9 @@ def run_pipeline(source: dlt.sources.DltSource, *, pipeline_name: str, database:
         raise
 
 
-def table_columns(database: Path, dataset: str, table: str,
-                  con: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
+def table_columns(con: duckdb.DuckDBPyConnection, dataset: str, table: str) -> dict[str, str]:
     """The columns of `dataset.table` and their SQL types, in table order, without dlt's own;
-    empty if there is no such table yet. Uses `con` if given, else opens the database to read."""
-    if con is None:
-        if not database.exists():
-            return {}
-        with duckdb.connect(str(database), read_only=True) as own:
-            return table_columns(database, dataset, table, con=own)
+    empty if there is no such table yet."""
     rows = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = ? AND table_name = ? AND NOT starts_with(column_name, '_dlt_') "

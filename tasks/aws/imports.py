@@ -108,7 +108,7 @@ def load_billing_period(export: AwsExport, planned: PlannedImport, data_dir: Pat
     with database_lock(database):
         source = aws_cur(manifest, export.table_name, import_id, fs,
                          data_dir / "tmp" / "downloads" / export.table_name,
-                         table_columns(database, DATASET, export.table_name))
+                         _raw_columns(database, export.table_name))
         run_pipeline(source, pipeline_name=f"aws_cur__{export.table_name}", database=database, dataset=DATASET,
                      pipelines_dir=data_dir / "tmp" / "dlt")
         rows, cost = _record(export, manifest, import_id, database, cost_column)
@@ -120,6 +120,14 @@ def load_billing_period(export: AwsExport, planned: PlannedImport, data_dir: Pat
                         manifest.total_bytes, rows, cost)
 
 
+def _raw_columns(database: Path, table: str) -> dict[str, str]:
+    """The raw table's columns in order, for new files to match (empty before the first import)."""
+    if not database.exists():
+        return {}
+    with duckdb.connect(str(database), read_only=True) as con:
+        return table_columns(con, DATASET, table)
+
+
 def _record(export: AwsExport, manifest: Manifest, import_id: str, database: Path,
             cost_column: str) -> tuple[int, Decimal | None]:
     """Make the import's rows the period's rows and record the import, in one transaction."""
@@ -127,7 +135,7 @@ def _record(export: AwsExport, manifest: Manifest, import_id: str, database: Pat
     with duckdb.connect(str(database)) as con:
         con.execute("BEGIN TRANSACTION")
         rows, cost = 0, None
-        if table_columns(database, DATASET, export.table_name, con=con):  # a manifest of no file loads no table
+        if table_columns(con, DATASET, export.table_name):  # a manifest of no file loads no table
             con.execute(f"DELETE FROM {table} WHERE {PERIOD_COLUMN} = ? AND {IMPORT_COLUMN} IS DISTINCT FROM ?",
                         [manifest.billing_period, import_id])
             rows, cost = con.execute(f"SELECT count(*), sum({quote(cost_column)}) FROM {table} "

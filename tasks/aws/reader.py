@@ -65,13 +65,13 @@ def write_parquet(local: Path, file: DataFile, manifest: Manifest, import_id: st
         expressions[MANIFEST_COLUMN] = literal(manifest.manifest_id)
         expressions[SOURCE_FILE_COLUMN] = literal(file.key)
         expressions[IMPORT_COLUMN] = literal(import_id)
-        ordered = [f"{expressions.get(name, f'CAST(NULL AS {sql_type})')} AS {quote(name)}"
-                   for name, sql_type in layout.items()]
+        ordered = [f"{expressions.get(name, f'CAST(NULL AS {type_sql})')} AS {quote(name)}"
+                   for name, type_sql in layout.items()]
         ordered += [f"{sql} AS {quote(name)}" for name, sql in expressions.items() if name not in layout]
         sql = f"SELECT {', '.join(ordered)} FROM {scan_sql(local, manifest)}"
         try:
-            [(rows,)] = con.execute(
-                f"COPY ({sql}) TO {literal(str(out))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})").fetchall()
+            [(rows,)] = con.execute(f"COPY ({sql}) TO {literal(str(out))} "
+                                    f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})").fetchall()
         except duckdb.Error as exc:
             out.unlink(missing_ok=True)
             raise DataFileError(f"{file.path}: {_diagnose(local, file, manifest, exc)}") from None
