@@ -12,7 +12,7 @@ import that crashed before that are never read, and the next import of the perio
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     imported_at       TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (provider, export, billing_period)
 );
+-- State written before import ids existed: its periods are imported again (see `status`).
+ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS import_id VARCHAR;
 """
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
@@ -60,6 +62,7 @@ class ImportRecord:
     rows_loaded: int
     cost_total: Decimal | None
     imported_at: datetime
+    import_id: str | None  # None in state written before import ids existed
 
 
 def read_state(database: Path, provider: str, export: str) -> dict[str, ImportRecord]:
@@ -73,17 +76,18 @@ def read_state(database: Path, provider: str, export: str) -> dict[str, ImportRe
         ).fetchone()[0]
         if not exists:
             return {}
-        rows = con.execute(
-            f"SELECT provider, export, billing_period, manifest_id, fingerprint, rows_loaded, cost_total, imported_at "
-            f"FROM {TABLE} WHERE provider = ? AND export = ?",
-            [provider, export],
-        ).fetchall()
-    return {row[2]: ImportRecord(*row) for row in rows}
+        cursor = con.execute(f"SELECT * FROM {TABLE} WHERE provider = ? AND export = ?", [provider, export])
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+    return {row["billing_period"]: ImportRecord(**{f.name: row.get(f.name) for f in fields(ImportRecord)})
+            for row in rows}
 
 
 def status(record: ImportRecord | None, fingerprint: str) -> str:
     if record is None:
         return NEW
+    if record.import_id is None:  # loaded before raw rows carried their import: load them again
+        return CHANGED
     return UNCHANGED if record.fingerprint == fingerprint else CHANGED
 
 

@@ -199,6 +199,26 @@ def test_dlt_loads_the_parquet_files_as_duckdb_wrote_them(data_dir, exports, mon
     assert [r["status"] for r in results] == ["skipped", "replaced", "skipped", "skipped"]
 
 
+def test_data_from_before_import_ids_is_imported_again(data_dir, exports):
+    """A data folder made before raw rows carried `import_id` (the column added, NULL everywhere):
+    every period is imported again once, and the old rows are deleted."""
+    v1, _ = exports
+    run(data_dir, v1_source(v1))
+    expected = loaded(data_dir, "demo_cur_v1")
+    with duckdb.connect(str(data_dir / "finops.duckdb")) as con:
+        con.execute("ALTER TABLE finops_state.import_state DROP COLUMN import_id")
+        con.execute("UPDATE aws_billing.demo_cur_v1 SET import_id = NULL")
+
+    state, results = run(data_dir, v1_source(v1))
+
+    assert state.is_completed(), results
+    assert [r["status"] for r in results] == ["replaced", "replaced"]
+    assert loaded(data_dir, "demo_cur_v1") == expected
+    assert stale_rows(data_dir, "demo_cur_v1") == 0
+    state, results = run(data_dir, v1_source(v1))
+    assert [r["status"] for r in results] == ["skipped", "skipped"]
+
+
 def test_restatement_to_no_rows_empties_the_period(data_dir, exports):
     """AWS can restate a period to header-only files (e.g. the account moved to another payer)."""
     _, v2 = exports
