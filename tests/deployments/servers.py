@@ -8,32 +8,41 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-class Receiver:
+class _QuietHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+class _LocalServer:
+    """An HTTP server on 127.0.0.1, on a free port, served from a daemon thread."""
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler]) -> str:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+class Receiver(_LocalServer):
     """Collects the bodies POSTed to it, like a Slack/Teams/webhook endpoint would."""
 
     def __init__(self) -> None:
         self.messages: list[dict] = []
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(_QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 outer.messages.append(json.loads(body or b"{}"))
                 self.send_response(200)
                 self.end_headers()
 
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
+        self.url = self._serve(Handler) + "/hook"
 
 
-class FlakyS3:
+class FlakyS3(_LocalServer):
     """Forwards to a real S3 server, but answers the first `failures` requests 503 SlowDown, as S3
     does when it throttles."""
 
@@ -44,7 +53,7 @@ class FlakyS3:
         lock = threading.Lock()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(_QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def _handle(self) -> None:
@@ -81,12 +90,4 @@ class FlakyS3:
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
 
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.endpoint_url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
+        self.endpoint_url = self._serve(Handler)
