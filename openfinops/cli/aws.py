@@ -10,7 +10,8 @@ from rich.table import Table
 from openfinops.config import CUR_VERSIONS, ConfigError, load_config
 from tasks.periods import resolve_period
 
-from .display import human_bytes, import_progress, print_focus_summary, print_import_summary
+from .display import human_bytes, import_progress, print_error, print_focus_summary, print_import_summary
+from .logs import printed_output_logged
 
 
 def register(nouns: argparse._SubParsersAction) -> None:
@@ -68,27 +69,35 @@ def _one_off(args: argparse.Namespace) -> list[dict] | None:
 def import_cur(args: argparse.Namespace) -> int:
     sources = _one_off(args)
     load_config().with_overrides(args.data_dir).select_aws_exports(args.exports, sources)  # fail fast, exit 2
-    return run_import(exports=args.exports, period=args.period, data_dir=args.data_dir, sources=sources,
+    return run_import(args, exports=args.exports, period=args.period, data_dir=args.data_dir, sources=sources,
                       build=args.build)
 
 
-def run_import(**parameters) -> int:
-    """Run the aws-cur flow with a live progress line, then print its summary; the exit code."""
+def run_import(args: argparse.Namespace, **parameters) -> int:
+    """Run the aws-cur flow with a live progress line, then print its summary and one line per error;
+    the exit code."""
     from flows.aws_cur import aws_cur
 
-    with import_progress():
+    from .temporary_server import start_temporary_server
+
+    start_temporary_server(None if args.verbose else args.log_file)
+    with import_progress(), printed_output_logged():
         state = aws_cur(**parameters, return_state=True)
     results = state.result(raise_on_failure=False)
     if isinstance(results, BaseException):
-        print(f"finops: import failed: {results}")
+        print_error(f"import failed: {results}")
         return 1
     print_import_summary(results)
-    if parameters.get("build", True) and any(r["status"] in ("imported", "replaced") for r in results):
+    problems = [f"{r['export']} {r['billing_period']}: {r['error']}" for r in results if r["status"] == "failed"]
+    for problem in problems:
+        print_error(problem)
+    # The run's message has a line per failed step; the one listing the failed periods is printed above.
+    for line in (state.message or "").splitlines() if state.is_failed() else ():
+        if not (problems and all(problem in line for problem in problems)):
+            print_error(line)
+    if parameters.get("build", True):
         print_focus_summary(parameters.get("data_dir"))
-    if state.is_failed():
-        print(f"finops: {state.message}")
-        return 1
-    return 0
+    return 1 if state.is_failed() else 0
 
 
 def list_manifests(args: argparse.Namespace) -> int:
@@ -108,20 +117,20 @@ def list_manifests(args: argparse.Namespace) -> int:
     table.add_column("files", justify="right")
     table.add_column("size", justify="right", no_wrap=True)
     table.add_column("status", no_wrap=True)
-    failed = False
+    problems = []
     for export in exports:
         known = state.read_state(config.database, PROVIDER, export.name)
         try:
             fs, root = export_filesystem(export)
             found = discover(fs, root, export)
         except ImportFailed as exc:
-            table.add_row(export.name, "", "", "", "", f"[red]error: {exc}[/]")
-            failed = True
+            table.add_row(export.name, "", "", "", "", "[red]error[/]")
+            problems.append(f"{export.name}: {exc}")
             continue
         for m in found:
             if isinstance(m, BrokenManifest):
-                table.add_row(m.export, m.billing_period, "", "", "", f"[red]error: {m.error}[/]")
-                failed = True
+                table.add_row(m.export, m.billing_period, "", "", "", "[red]error[/]")
+                problems.append(f"{m.export} {m.billing_period}: {m.error}")
                 continue
             status = state.status(known.get(m.billing_period), m.fingerprint)
             label = {"new": "[green]new[/]", "changed": "[yellow]changed since import[/]",
@@ -129,4 +138,6 @@ def list_manifests(args: argparse.Namespace) -> int:
             table.add_row(m.export, m.billing_period, m.manifest_id, str(len(m.files)), human_bytes(m.total_bytes),
                           label)
     Console().print(table)
-    return 1 if failed else 0
+    for problem in problems:
+        print_error(problem)
+    return 1 if problems else 0

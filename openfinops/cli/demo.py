@@ -22,7 +22,7 @@ def demo(args: argparse.Namespace) -> int:
     config = load_config().with_overrides(args.data_dir)
     periods = write_samples(config, args.rows)
     sources = [{"name": e.name, "cur_version": e.cur_version, "path": e.path} for e in config.sample_exports]
-    code = run_import(data_dir=str(config.data_dir), sources=sources)
+    code = run_import(args, data_dir=str(config.data_dir), sources=sources)
     if code:
         return code
 
@@ -30,7 +30,7 @@ def demo(args: argparse.Namespace) -> int:
     print(f"\nAWS restates {last} in the legacy CUR export; importing again replaces only that period:")
     v1 = config.sample_exports[0]
     write_cur_v1(Path(v1.path), report=v1.name, periods=[last], rows_per_period=args.rows, revision=2)
-    return run_import(data_dir=str(config.data_dir), sources=sources)
+    return run_import(args, data_dir=str(config.data_dir), sources=sources)
 
 
 def write_samples(config: Config, rows: int = 2000) -> tuple[str, ...]:

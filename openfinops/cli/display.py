@@ -1,7 +1,9 @@
-"""Terminal output: a live progress line during imports and the end-of-run summary table."""
+"""Terminal output: a live progress line during imports, the end-of-run summary tables (stdout) and
+one line per error (stderr)."""
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Iterator
@@ -63,9 +65,12 @@ def print_import_summary(results: list[dict]) -> None:
     cost = sum((r["cost"] or Decimal(0) for r in loaded), Decimal(0))
     print(", ".join(f"{n} {s}" for s, n in counts.items()) + f"; {sum(r['rows'] for r in loaded):,} rows loaded, "
           f"cost {_money(cost)}")
-    for r in results:
-        if r["status"] == "failed":
-            print(f"FAILED {r['export']} {r['billing_period']}: {r['error']}")
+
+
+def print_error(message: object) -> None:
+    """The one line an error gets on the console: `finops: <message>` on stderr."""
+    text = " ".join(line.strip() for line in str(message).splitlines() if line.strip())
+    print(f"finops: {text}", file=sys.stderr)
 
 
 def _money(value: Decimal | None) -> str:
@@ -73,15 +78,19 @@ def _money(value: Decimal | None) -> str:
 
 
 def print_focus_summary(data_dir: str | None) -> None:
-    """Rows, BilledCost and EffectiveCost per provider and billing period of focus.cost_and_usage."""
+    """Rows, BilledCost and EffectiveCost per provider and billing period of focus.cost_and_usage,
+    if it was ever built."""
     from openfinops.config import load_config
     from tasks.transform import summarize
 
+    summary = summarize(load_config().with_overrides(data_dir).database)
+    if not summary:
+        return
     table = Table(title="focus.cost_and_usage", title_justify="left")
     for column, justify in (("provider", "left"), ("export", "left"), ("period", "left"), ("rows", "right"),
                             ("BilledCost", "right"), ("EffectiveCost", "right")):
         table.add_column(column, justify=justify)
-    for s in summarize(load_config().with_overrides(data_dir).database):
+    for s in summary:
         table.add_row(s.provider, s.export, s.billing_period, f"{s.rows:,}", _money(s.billed_cost),
                       _money(s.effective_cost))
     Console().print(table)

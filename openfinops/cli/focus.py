@@ -8,7 +8,8 @@ from pathlib import Path
 from openfinops.config import load_config
 
 from .aws import _period
-from .display import print_focus_summary
+from .display import print_error, print_focus_summary
+from .logs import printed_output_logged
 
 
 def register(nouns: argparse._SubParsersAction) -> None:
@@ -30,10 +31,13 @@ def register(nouns: argparse._SubParsersAction) -> None:
 def run_build(args: argparse.Namespace) -> int:
     from flows.focus_build import focus_build
 
-    state = focus_build(data_dir=args.data_dir, full_refresh=args.full_refresh, return_state=True)
-    result = state.result(raise_on_failure=False)
+    from .temporary_server import start_temporary_server
+
+    start_temporary_server(None if args.verbose else args.log_file)
+    with printed_output_logged():
+        state = focus_build(data_dir=args.data_dir, full_refresh=args.full_refresh, return_state=True)
     if state.is_failed():
-        print(f"finops: FOCUS build failed: {result}")
+        print_error(state.result(raise_on_failure=False))
         return 1
     print_focus_summary(args.data_dir)
     return 0

@@ -57,6 +57,9 @@ def server_up(args: argparse.Namespace) -> int:
     run_dir = _run_dir(args)
     api_url = f"http://127.0.0.1:{args.port}/api"
     config_file = Path(os.environ.get("OPEN_FINOPS_CONFIG", "config.toml")).resolve()
+    if not config_file.exists():
+        # No config file (the defaults apply): the worker gets an empty one, as it must name one that exists.
+        config_file = Path(os.devnull)
     env = {**os.environ, "PREFECT_API_URL": api_url, "PREFECT_UI_URL": api_url.removesuffix("/api"),
            "OPEN_FINOPS_HOME": str(REPO),
            "OPEN_FINOPS_CONFIG": str(config_file), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}

@@ -1,0 +1,82 @@
+"""Prefect's temporary API server, started so that it cannot outlive the CLI.
+
+With no server configured (PREFECT_API_URL unset), Prefect 3 runs flows against a temporary API:
+a uvicorn subprocess (~300 MB) that SubprocessASGIServer starts on first use and stops at exit.
+Nothing stops it when the CLI is killed (kill -9, the OOM killer): it runs on, orphaned. So the
+CLI starts that same server itself, first, with Linux's parent-death signal set in the child;
+Prefect's client then finds it running.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import prefect
+from prefect.settings import get_current_settings
+
+if TYPE_CHECKING:
+    from prefect.server.api.server import SubprocessASGIServer
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def start_temporary_server(output: Path | None) -> None:
+    """Start Prefect's temporary API server, bound to die with this process, unless Prefect will not
+    use one (a real server is configured, ephemeral mode is off) or this is not Linux.
+
+    `output` receives the server's own output (None: this process's stderr). Prefect's start applies:
+    PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, another port if the first is taken, stop at exit.
+    Call it from the main thread (see `_die_with`).
+    """
+    settings = get_current_settings()
+    if settings.api.url or not settings.server.ephemeral.enabled or sys.platform != "linux":
+        return
+    # Imported only now: it takes seconds, and Prefect imports it in ephemeral mode anyway.
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # the one Prefect's client starts, or finds running
+    if not server.running:
+        server._run_uvicorn_command = partial(_run_uvicorn, server, output)
+        server.start()
+
+
+def _run_uvicorn(server: SubprocessASGIServer, output: Path | None) -> subprocess.Popen:
+    """Prefect 3.9's command and environment (SubprocessASGIServer._run_uvicorn_command), in a child
+    that dies with this process and writes to `output`."""
+    server_env = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+    log = open(output, "ab") if output else None
+    try:
+        return subprocess.Popen(
+            args=[sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent),
+                  "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
+                  "--port", str(server.port), "--log-level", "error", "--lifespan", "on"],
+            env={**os.environ, **server_env, **get_current_settings().to_environment_variables(exclude_unset=True)},
+            stdout=log, stderr=log, preexec_fn=_die_with(os.getpid()),
+        )
+    finally:
+        if log:
+            log.close()
+
+
+def _die_with(parent: int) -> Callable[[], None]:
+    """A preexec_fn: the child gets SIGKILL when `parent` dies, however it dies (SIGKILL because
+    nothing must keep it alive; its SQLite database survives a kill).
+
+    The signal follows the thread that started the child, not the process: the server is started
+    from the main thread, which lives as long as the CLI.
+    """
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here: the child only calls it
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os._exit(1)
+
+    return preexec
