@@ -8,9 +8,11 @@ from prefect import flow
 from prefect.states import Failed, State
 
 from openfinops.config import AwsExport, load_config
+from tasks.aws.accounts import refresh_account_names
 from tasks.aws.imports import PeriodResult, PlannedImport, find_manifests, load_billing_period, plan_imports
 from tasks.freshness import check_freshness
 from tasks.report import publish_import_summary
+from tasks.state import focus_is_current
 from tasks.transform import build_focus
 
 
@@ -38,17 +40,22 @@ def aws_cur(exports: list[str] | None = None, period: str | None = None, data_di
         for planned in plan_imports(export, manifests, config.database, period):
             results.append(_load(export, planned, config.data_dir))
     publish_import_summary(results)
-    data = [r.as_dict() for r in results]
-    # Periods that did import still reach the FOCUS table when others failed.
-    if build and any(r.status in ("imported", "replaced") for r in results):
-        built = build_focus(config.data_dir, return_state=True)
-        if built.is_failed():
-            return Failed(message=str(built.result(raise_on_failure=False)), data=data)
+    named = refresh_account_names(config.aws_account_names, config.database, return_state=True)
+    failures = []  # one line each, periods first (the CLI prints those from the results)
     failed = [r for r in results if r.status == "failed"]
     if failed:
         details = "; ".join(f"{r.export} {r.billing_period}: {r.error}" for r in failed)
-        return Failed(message=f"{len(failed)} of {len(results)} billing periods failed: {details}", data=data)
-    return data
+        failures.append(f"{len(failed)} of {len(results)} billing periods failed: {details}")
+    if named.is_failed():
+        failures.append(f"account names: {named.result(raise_on_failure=False)}")
+    # Periods that did import still reach the FOCUS table when others failed; a build that failed
+    # or never ran before is retried until it succeeds.
+    if build and not focus_is_current(config.database):
+        built = build_focus(config.data_dir, return_state=True)
+        if built.is_failed():
+            failures.append(str(built.result(raise_on_failure=False)))
+    data = [r.as_dict() for r in results]
+    return Failed(message="\n".join(failures), data=data) if failures else data
 
 
 def _load(export: AwsExport, planned: PlannedImport, data_dir: Path) -> PeriodResult:

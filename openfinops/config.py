@@ -60,6 +60,19 @@ class AwsExport:
         return f"s3://{self.bucket}/{self.prefix.strip('/')}".rstrip("/")
 
 
+@dataclass(frozen=True)
+class AwsAccountNames:
+    """Where display names of AWS account ids come from when the billing data has none (`[aws]`).
+
+    Legacy CUR carries no account names. CUR 2.0 and FOCUS exports do, and their names win;
+    accounts without one are named from `account_names_file` (a CSV of account id and name),
+    else from AWS Organizations `ListAccounts` when `organizations` is on, else by their id.
+    """
+
+    file: Path | None = None
+    organizations: bool = False
+
+
 CHANNELS = ("slack", "teams", "email", "webhook")
 
 
@@ -94,6 +107,7 @@ class Notifications:
 class Config:
     data_dir: Path = Path("data")
     aws_exports: tuple[AwsExport, ...] = field(default_factory=tuple)
+    aws_account_names: AwsAccountNames = field(default_factory=AwsAccountNames)
     notifications: Notifications = field(default_factory=Notifications)
 
     @property
@@ -136,7 +150,15 @@ def default_config_path(env: Mapping[str, str] = os.environ) -> Path:
 
 
 def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -> Config:
-    """Read config.toml (if present) and apply OPEN_FINOPS_* environment overrides."""
+    """Read config.toml (if present) and apply OPEN_FINOPS_* environment overrides.
+
+    A file named by OPEN_FINOPS_CONFIG (`finops --config` sets it) must exist; the default
+    ./config.toml and an explicit `path` may be absent, leaving the defaults.
+    """
+    named = env.get(f"{ENV_PREFIX}CONFIG")
+    if path is None and named and not Path(named).exists():
+        # A mistyped name must not quietly mean "no configuration" (and import the demo samples).
+        raise ConfigError(f"config file {named} not found")
     path = path or default_config_path(env)
     raw: dict = {}
     if path.exists():
@@ -149,23 +171,14 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
     aws = dict(raw.get("aws", {}))
     notifications = dict(raw.get("notifications", {}))
     _apply_env(env, "PROJECT", project)
+    _apply_env(env, "AWS", aws)
     _apply_env(env, "NOTIFICATIONS", notifications)
-    for section, values, allowed in (("project", project, {"data_dir"}), ("aws", aws, {"exports"}),
+    for section, values, allowed in (("project", project, {"data_dir"}), ("aws", aws, AWS_KEYS),
                                      ("notifications", notifications, set(Notifications.__dataclass_fields__))):
         unknown = set(values) - allowed
         if unknown:
             raise ConfigError(f"{path} / {ENV_PREFIX}{section.upper()}_*: unknown [{section}] keys: "
                               f"{', '.join(sorted(unknown))}")
-    exports, source = aws.get("exports", []), str(path)
-    if env.get(f"{ENV_PREFIX}AWS_EXPORTS", "").strip():
-        # Lists don't fit in a variable name; containers pass the whole list as JSON.
-        source = f"{ENV_PREFIX}AWS_EXPORTS"
-        try:
-            exports = json.loads(env[source])
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{source} is not a JSON list of exports: {exc}") from exc
-    if not isinstance(exports, list):
-        raise ConfigError(f"{source}: AWS exports must be a list ([[aws.exports]] tables or a JSON array)")
     data_dir = str(project.get("data_dir", "data")).strip()
     if not data_dir:
         raise ConfigError(f"{path} / {ENV_PREFIX}PROJECT_DATA_DIR: data_dir is empty")
@@ -175,8 +188,48 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
                 notifications[key] = float(notifications[key]) if key == "stale_after_hours" else int(notifications[key])
             except ValueError:
                 raise ConfigError(f"[notifications] {key} is not a number: {notifications[key]!r}") from None
-    return Config(data_dir=Path(data_dir), aws_exports=parse_exports(exports, source=source),
-                  notifications=Notifications(**notifications))
+    return Config(data_dir=Path(data_dir), aws_exports=_aws_exports(aws, path),
+                  aws_account_names=_aws_account_names(aws), notifications=Notifications(**notifications))
+
+
+# `[aws]` holds the export list, one export written as plain keys (the first releases' form), and
+# where account names come from.
+SINGLE_EXPORT_KEYS = {"export_name": "name", "cur_version": "cur_version", "bucket": "bucket", "prefix": "prefix",
+                      "region": "region", "endpoint_url": "endpoint_url", "path": "path"}
+BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+AWS_KEYS = {"exports", "account_names_file", "organizations", *SINGLE_EXPORT_KEYS}
+
+
+def _aws_exports(aws: dict, path: Path) -> tuple[AwsExport, ...]:
+    """`[[aws.exports]]` (or OPEN_FINOPS_AWS_EXPORTS as JSON), plus the single export of plain `[aws]` keys."""
+    exports, source = aws.get("exports", []), str(path)
+    if isinstance(exports, str):
+        # Lists don't fit in a variable name; containers pass the whole list as JSON.
+        source = f"{ENV_PREFIX}AWS_EXPORTS"
+        try:
+            exports = json.loads(exports)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{source} is not a JSON list of exports: {exc}") from exc
+    if not isinstance(exports, list):
+        raise ConfigError(f"{source}: AWS exports must be a list ([[aws.exports]] tables or a JSON array)")
+    single = {SINGLE_EXPORT_KEYS[key]: value for key, value in aws.items() if key in SINGLE_EXPORT_KEYS}
+    if single:
+        if not single.get("name"):
+            raise ConfigError(f"{path} / {ENV_PREFIX}AWS_*: [aws] {', '.join(sorted(single))} given without "
+                              "export_name (or use [[aws.exports]])")
+        exports = [*exports, single]
+    return parse_exports(exports, source=source)
+
+
+def _aws_account_names(aws: dict) -> AwsAccountNames:
+    file = str(aws.get("account_names_file", "")).strip()
+    organizations = aws.get("organizations", False)
+    if isinstance(organizations, str) and organizations.strip().lower() in BOOLEANS:  # from the environment
+        organizations = BOOLEANS[organizations.strip().lower()]
+    if not isinstance(organizations, bool):
+        raise ConfigError(f"[aws] organizations / {ENV_PREFIX}AWS_ORGANIZATIONS must be true or false, "
+                          f"not {organizations!r}")
+    return AwsAccountNames(file=Path(file) if file else None, organizations=organizations)
 
 
 def parse_exports(items: list, source: str = "config") -> tuple[AwsExport, ...]:

@@ -11,6 +11,7 @@ import duckdb
 from prefect import task
 from prefect.cache_policies import NONE
 
+from tasks import state
 from tasks.errors import ImportFailed
 from tasks.locks import database_lock
 from tasks.logs import run_logger
@@ -51,6 +52,8 @@ def build_focus(data_dir: Path, full_refresh: bool = False) -> list[PeriodSummar
     if full_refresh:
         args.append("--full-refresh")
     with database_lock(database):
+        with duckdb.connect(str(database)) as con:
+            inputs = state.focus_inputs(con)
         try:
             result = dbtRunner().invoke(args)
         finally:
@@ -59,8 +62,14 @@ def build_focus(data_dir: Path, full_refresh: bool = False) -> list[PeriodSummar
             failures = [f"{r.node.name}: {r.message}" for r in (result.result or []) if r.status in ("error", "fail")]
             detail = "; ".join(failures) or str(result.exception)
             raise BuildFailed(f"dbt build of {FOCUS_TABLE} failed: {detail}")
+        # Data health checks warn instead of failing the build; their rows are stored for dashboards.
+        for r in result.result or []:
+            if r.status == "warn":
+                logger.warning("data health: %s: %s (rows in %s)", r.node.name, r.message, r.node.relation_name)
         # Only a table that passed every test (reconciliation included) reaches the dashboards.
         publish_focus(database, data_dir / "published")
+        with duckdb.connect(str(database)) as con:
+            state.record_focus_build(con, inputs)
     summary = summarize(database)
     for s in summary:
         logger.info("FOCUS %s %s %s: %d rows, BilledCost %s, EffectiveCost %s", s.provider, s.export,
@@ -79,7 +88,14 @@ def _release_dbt_connection() -> None:
 
 
 def summarize(database: Path) -> list[PeriodSummary]:
+    """Rows and costs per provider, export and period of the FOCUS table; empty if it was never built."""
+    if not database.exists():
+        return []
+    schema, table = FOCUS_TABLE.split(".")
     with database_lock(database), duckdb.connect(str(database)) as con:
+        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                           [schema, table]).fetchone()[0]:
+            return []
         rows = con.execute(f"""
             SELECT ProviderName, x_SourceExport, x_BillingPeriod, count(*), sum(BilledCost), sum(EffectiveCost)
             FROM {FOCUS_TABLE} GROUP BY ALL ORDER BY ALL""").fetchall()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
+import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
-
-import json
 
 import boto3
 import duckdb
@@ -29,11 +33,14 @@ def prefect_server():
 
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path, monkeypatch):
-    """No developer config.toml, ./data (sample exports) or OPEN_FINOPS_* variables leak into tests."""
+    """No developer config.toml, ./data (sample exports) or OPEN_FINOPS_* variables leak into tests:
+    OPEN_FINOPS_CONFIG names an empty file (a named file must exist), so the defaults apply."""
     for key in list(os.environ):
         if key.startswith("OPEN_FINOPS_"):
             monkeypatch.delenv(key)
-    monkeypatch.setenv("OPEN_FINOPS_CONFIG", str(tmp_path / "no-config.toml"))
+    empty = tmp_path / "empty-config.toml"
+    empty.touch()
+    monkeypatch.setenv("OPEN_FINOPS_CONFIG", str(empty))
     monkeypatch.chdir(tmp_path)
 
 
@@ -60,11 +67,12 @@ def free_port():
 def s3_server(tmp_path_factory):
     """A moto S3 server on 127.0.0.1 that checks credentials like AWS does.
 
-    The first requests are let through unauthenticated to create an IAM user and its access key;
+    The first requests are let through unauthenticated to create two IAM users and their access
+    keys: `finops`, who may use S3 (and nothing else), and `org-admin`, who may use Organizations;
     after that every request must be signed with a known key.
     """
     port = _free_port()
-    env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="3")
+    env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="6")
     log = open(tmp_path_factory.mktemp("moto") / "moto.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                             stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -80,11 +88,14 @@ def s3_server(tmp_path_factory):
             time.sleep(0.2)
     iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="bootstrap",
                        aws_secret_access_key="bootstrap")
-    iam.create_user(UserName="finops")
-    iam.put_user_policy(UserName="finops", PolicyName="s3", PolicyDocument=(
-        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'))
-    key = iam.create_access_key(UserName="finops")["AccessKey"]
-    yield {"endpoint_url": endpoint, "key": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+    keys = {}
+    for user, action in (("finops", "s3:*"), ("org-admin", "organizations:*")):
+        iam.create_user(UserName=user)
+        iam.put_user_policy(UserName=user, PolicyName="access", PolicyDocument=(
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "%s", "Resource": "*"}]}' % action))
+        keys[user] = iam.create_access_key(UserName=user)["AccessKey"]
+    yield {"endpoint_url": endpoint, "key": keys["finops"]["AccessKeyId"], "secret": keys["finops"]["SecretAccessKey"],
+           "org_admin": (keys["org-admin"]["AccessKeyId"], keys["org-admin"]["SecretAccessKey"])}
     proc.terminate()
     proc.wait(10)
     log.close()
@@ -106,7 +117,9 @@ def aws_credentials(s3_server, monkeypatch):
 @pytest.fixture
 def s3_bucket(aws_credentials, request):
     """A fresh bucket on the test server; returns (boto3 client, bucket name)."""
-    client = boto3.client("s3", endpoint_url=aws_credentials["endpoint_url"], region_name="us-east-1")
+    # A session of its own: boto3's default one keeps the first credentials it saw.
+    client = boto3.session.Session().client("s3", endpoint_url=aws_credentials["endpoint_url"],
+                                            region_name="us-east-1")
     name = "billing-" + request.node.name.lower().replace("_", "-")[:40].strip("-")
     client.create_bucket(Bucket=name)
     return client, name
@@ -132,8 +145,10 @@ FOCUS_TIMESTAMPS = {"BillingPeriodEnd", "BillingPeriodStart", "ChargePeriodEnd",
 FOCUS_EXTRA = {"x_ServiceCode": "'AmazonEC2'", "x_UsageType": "'BoxUsage:m5.large'"}
 
 
-def _write_focus_export(root: Path, export: str = "focus-daily", execution: str = "0b7f3c1e-focus-exec-1") -> Path:
-    """A one-file AWS FOCUS export for 2024-09, laid out like CUR 2.0, from the fixture's AWS rows.
+def _write_focus_export(root: Path, export: str = "focus-daily", execution: str = "0b7f3c1e-focus-exec-1",
+                        rows: Path = FOCUS_ROWS, extra: dict[str, str] = FOCUS_EXTRA) -> Path:
+    """A one-file AWS FOCUS export for 2024-09, laid out like CUR 2.0, from the AWS rows of `rows`
+    plus the `extra` columns (name: SQL value).
 
     Parquet as AWS writes it: decimals, timestamps, `Tags` as a map; the sample's `Id` column is
     not an AWS FOCUS column and is dropped. The manifest's keys point at another bucket/prefix.
@@ -143,7 +158,7 @@ def _write_focus_export(root: Path, export: str = "focus-daily", execution: str 
     data_dir.mkdir(parents=True)
     meta_dir.mkdir(parents=True)
     con = duckdb.connect()
-    source = f"read_csv('{FOCUS_ROWS}', all_varchar=true, nullstr='NULL')"
+    source = f"(SELECT * FROM read_csv('{rows}', all_varchar=true, nullstr='NULL') WHERE ProviderName = 'AWS')"
     names = [row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
     expressions, columns = [], []
     for name in names:
@@ -162,7 +177,7 @@ def _write_focus_export(root: Path, export: str = "focus-daily", execution: str 
         else:
             expressions.append(q)
             columns.append({"name": name, "type": "string"})
-    for name, value in FOCUS_EXTRA.items():
+    for name, value in extra.items():
         expressions.append(f"{value} AS {name}")
         columns.append({"name": name, "type": "string"})
     file_name = f"{export}-00001.snappy.parquet"
@@ -184,3 +199,124 @@ def _write_focus_export(root: Path, export: str = "focus-daily", execution: str 
 def write_focus_export():
     """Write a one-period AWS FOCUS export (real AWS rows of the FOCUS sample data) under a root."""
     return _write_focus_export
+
+
+# --------------------------------------------------------------------------- real AWS exports
+REAL = REPO / "tests" / "fixtures" / "aws" / "real"
+SHARED_FOCUS_SAMPLE = REPO.parent / "shared" / "data" / "focus" / "focus-1.0-sample-vendor.csv"
+# Manifest types of legacy CUR columns, as AWS writes them.
+V1_DECIMAL_WORDS = ("Cost", "Rate", "Amount", "Fee", "Quantity", "Units", "Factor", "Commitment", "Value", "Discount",
+                    "cost", "rate", "amount", "fee", "quantity", "units", "factor", "commitment", "value")
+V1_CATEGORIES = {"line_item": "lineItem", "savings_plan": "savingsPlan", "resource_tags": "resourceTags",
+                 "cost_category": "costCategory", "split_line_item": "splitLineItem"}
+
+
+def _v1_manifest_column(header: str) -> dict:
+    """A legacy CUR manifest entry ({category, name, type}) for a CSV header or a Parquet column."""
+    if "/" in header:
+        category, name = header.split("/", 1)
+    else:  # Parquet names: line_item_usage_start_date -> lineItem / usage_start_date
+        category = next((c for c in V1_CATEGORIES if header.startswith(c + "_")), header.split("_", 1)[0])
+        name = header[len(category) + 1:]
+        category = V1_CATEGORIES.get(category, category)
+    kind = ("DateTime" if name.lower().endswith(("date", "_date")) else "Interval" if name == "TimeInterval"
+            else "OptionalBigDecimal" if any(w in name for w in V1_DECIMAL_WORDS) else "OptionalString")
+    return {"category": category, "name": name, "type": kind}
+
+
+def write_real_v1(root: Path, source: Path, report: str, period: str, *, parquet: bool = False) -> None:
+    """Lay a real legacy CUR file out as AWS delivers a report: the period folder's manifest and the
+    data in an assembly folder (CSV), or in the Athena layout `<report>/<report>/year=/month=` (Parquet)."""
+    start = datetime.strptime(period, "%Y-%m")
+    end = (start + timedelta(days=32)).replace(day=1)
+    folder = f"{start:%Y%m%d}-{end:%Y%m%d}"
+    assembly = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{report}/{period}"))
+    if parquet:
+        rel = f"{report}/{report}/year={start.year}/month={start.month}/{report}-00001.snappy.parquet"
+        with duckdb.connect() as con:
+            header = [row[0] for row in con.sql(f"DESCRIBE SELECT * FROM '{source}'").fetchall()]
+    else:
+        rel = f"{report}/{folder}/{assembly}/{report}-00001.csv.gz"
+        with gzip.open(source, "rt", encoding="utf-8") as f:
+            header = next(csv.reader(f))
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, root / rel)
+    manifest = {
+        "assemblyId": assembly, "account": "000000000000",
+        "columns": [_v1_manifest_column(h) for h in header],
+        "charset": "UTF-8", "compression": "Parquet" if parquet else "GZIP",
+        "contentType": "Parquet" if parquet else "text/csv", "reportId": assembly, "reportName": report,
+        "billingPeriod": {"start": f"{start:%Y%m%d}T000000.000Z", "end": f"{end:%Y%m%d}T000000.000Z"},
+        "bucket": "billing-reports", "reportKeys": [f"cur/{rel}"], "additionalArtifactKeys": [],
+    }
+    (root / report / folder).mkdir(parents=True, exist_ok=True)
+    (root / report / folder / f"{report}-Manifest.json").write_text(json.dumps(manifest, indent=2))
+
+
+def write_real_cur2(root: Path) -> str:
+    """The real CUR 2.0 CSV export with its own manifest, where the manifest's keys say; its export name."""
+    manifest = json.loads((REAL / "cur2-daily-2026-04-Manifest.json").read_text())
+    [key] = manifest["dataFiles"]
+    export = key.split("/data/")[0].rsplit("/", 1)[-1]
+    data = root / export / "data" / key.split("/data/", 1)[1]
+    data.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REAL / "cur2-daily-2026-04.csv.gz", data)
+    meta = root / export / "metadata" / "BILLING_PERIOD=2026-04" / data.parent.name
+    meta.mkdir(parents=True)
+    (meta / f"{export}-Manifest.json").write_text(json.dumps(manifest))
+    return export
+
+
+@pytest.fixture(scope="session")
+def real_exports(tmp_path_factory) -> list[dict]:
+    """Every real export of tests/fixtures/aws/real (and the FOCUS sample's AWS rows), laid out as AWS
+    writes them; the sources to import them with."""
+    root = tmp_path_factory.mktemp("real-exports")
+    write_real_v1(root / "v1", REAL / "focus-converters-legacy-cur-2023-11.csv.gz", "anonymous-cur", "2023-11")
+    write_real_v1(root / "v1", REAL / "logzio-legacy-cur-2018-03.csv.gz", "logzio-cur", "2018-03")
+    write_real_v1(root / "v1", REAL / "well-architected-labs-legacy-cur-2018-12.snappy.parquet", "workshop-cur",
+                  "2018-12", parquet=True)
+    cur2 = write_real_cur2(root / "v2")
+    sources = [{"name": name, "cur_version": "v1", "path": str(root / "v1")}
+               for name in ("anonymous-cur", "logzio-cur", "workshop-cur")]
+    sources.append({"name": cur2, "cur_version": "v2", "path": str(root / "v2")})
+    if SHARED_FOCUS_SAMPLE.exists():
+        _write_focus_export(root / "focus", export="focus-sample-aws", rows=SHARED_FOCUS_SAMPLE, extra={})
+        sources.append({"name": "focus-sample-aws", "cur_version": "focus", "path": str(root / "focus")})
+    return sources
+
+
+# --------------------------------------------------------------------------- the official FOCUS validator
+VALIDATOR = REPO.parent / "shared" / "tools" / "focus-validate"
+# Rules of focus-validator 2.2.1's bundled 1.2 model that conformant data fails, beyond those the tool
+# already tolerates; each was read in the model JSON and the validator's condition compiler:
+VALIDATOR_DEFECTS = {
+    # The spec says EffectiveCost is 0 for purchases "intended to cover future eligible charges" (commitment
+    # prepayments); the model drops that clause and so fails recurring purchases such as AWS Support.
+    "EffectiveCost-C-005-C": "condition clause dropped: fails every Purchase, not just prepayments",
+    "EffectiveCost-C-000-M": "composite parent of C-005-C",
+    # FOCUS 1.2 InvoiceId: "MUST be null when the charge is not associated either with an invoice or with a
+    # pre-generated provisional invoice" and "MUST NOT be null when the charge is associated with either an
+    # issued invoice or a pre-generated provisional invoice". The model's C-004-C / C-005-C (tolerated by
+    # the tool) have empty conditions; their parent is OR(C-004-C, C-005-C), so a table with both invoiced
+    # (closed) and not yet invoiced (open) months fails it whatever its values.
+    "InvoiceId-C-003-C": "composite parent of the tolerated C-004-C and C-005-C",
+    "InvoiceId-C-000-O": "composite parent of C-003-C",
+}
+
+
+@pytest.fixture(scope="session")
+def focus_validator():
+    """A function that runs the FinOps Foundation's validator on a FOCUS Parquet file and fails the
+    test on any failed rule that is not a known validator defect."""
+    if not VALIDATOR.exists() and not os.environ.get("CI"):
+        pytest.skip("FOCUS validator not on this machine (../shared/tools/focus-validate)")
+
+    def validate(path: Path) -> str:
+        allow = [arg for rule in VALIDATOR_DEFECTS for arg in ("--allow", rule)]
+        proc = subprocess.run([str(VALIDATOR), str(path), "--show-violations", *allow], capture_output=True,
+                              text=True, timeout=1800)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+        return proc.stdout
+
+    return validate

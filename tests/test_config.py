@@ -1,7 +1,7 @@
 """Configuration: config.toml < OPEN_FINOPS_<SECTION>_<KEY> environment < CLI flags, and its validation.
 
-The autouse `isolated_config` fixture (conftest.py) clears OPEN_FINOPS_* and points OPEN_FINOPS_CONFIG at a
-missing file; tests pass an explicit path and env mapping to load_config unless they test the defaults.
+The autouse `isolated_config` fixture (conftest.py) clears OPEN_FINOPS_* and points OPEN_FINOPS_CONFIG at an
+empty file; tests pass an explicit path and env mapping to load_config unless they test the defaults.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def test_defaults_without_file_or_environment(tmp_path):
 
 
 def test_default_call_uses_the_isolated_environment(tmp_path, monkeypatch):
-    # conftest points OPEN_FINOPS_CONFIG at a missing file: no developer config leaks in
+    # conftest points OPEN_FINOPS_CONFIG at an empty file: no developer config leaks in
     assert load_config() == Config()
     monkeypatch.setenv("OPEN_FINOPS_PROJECT_DATA_DIR", str(tmp_path / "from-env"))
     assert load_config().data_dir == tmp_path / "from-env"
@@ -304,3 +304,49 @@ def test_recent_periods_are_the_last_closed_months():
     assert resolve_period("2026-09") == "2026-09"
     with pytest.raises(ValueError, match="not a billing period"):
         resolve_period("last-month")
+
+
+# --------------------------------------------------------------------------- the single-export [aws] form
+def test_single_export_keys_read_as_one_export_next_to_the_list(tmp_path):
+    path = _write(tmp_path, '[aws]\nbucket = "payer-billing"\nprefix = "cur"\nexport_name = "payer-cur"\n'
+                            'cur_version = "v1"\n'
+                            '[[aws.exports]]\nname = "cur2"\npath = "/exports"\n')
+
+    assert load_config(path, {}).aws_exports == (
+        AwsExport(name="cur2", path="/exports"),
+        AwsExport(name="payer-cur", cur_version="v1", bucket="payer-billing", prefix="cur"))
+
+
+def test_single_export_from_the_environment(tmp_path):
+    env = {"OPEN_FINOPS_AWS_BUCKET": "payer-billing", "OPEN_FINOPS_AWS_PREFIX": "exports",
+           "OPEN_FINOPS_AWS_EXPORT_NAME": "cur2-payer", "OPEN_FINOPS_AWS_CUR_VERSION": "v2",
+           "OPEN_FINOPS_AWS_REGION": "eu-west-1"}
+
+    assert load_config(tmp_path / "missing.toml", env).aws_exports == (
+        AwsExport(name="cur2-payer", cur_version="v2", bucket="payer-billing", prefix="exports", region="eu-west-1"),)
+
+
+def test_single_export_without_a_name_is_rejected(tmp_path):
+    with pytest.raises(ConfigError, match="without export_name"):
+        load_config(tmp_path / "missing.toml", {"OPEN_FINOPS_AWS_BUCKET": "payer-billing"})
+
+
+def test_single_export_named_like_a_listed_one_is_rejected(tmp_path):
+    path = _write(tmp_path, '[aws]\nexport_name = "cur"\npath = "/a"\n[[aws.exports]]\nname = "cur"\npath = "/b"\n')
+    with pytest.raises(ConfigError, match="configured twice"):
+        load_config(path, {})
+
+
+# --------------------------------------------------------------------------- account names
+def test_account_names_sources(tmp_path):
+    from openfinops.config import AwsAccountNames
+
+    assert load_config(tmp_path / "missing.toml", {}).aws_account_names == AwsAccountNames()
+    path = _write(tmp_path, '[aws]\naccount_names_file = "accounts.csv"\norganizations = true\n')
+    assert load_config(path, {}).aws_account_names == AwsAccountNames(Path("accounts.csv"), True)
+    env = {"OPEN_FINOPS_AWS_ORGANIZATIONS": "false", "OPEN_FINOPS_AWS_ACCOUNT_NAMES_FILE": "/etc/names.csv"}
+    assert load_config(path, env).aws_account_names == AwsAccountNames(Path("/etc/names.csv"), False)
+    with pytest.raises(ConfigError, match="must be true or false, not 'maybe'"):
+        load_config(path, {"OPEN_FINOPS_AWS_ORGANIZATIONS": "maybe"})
+    with pytest.raises(ConfigError, match="must be true or false, not 'yes please'"):
+        load_config(_write(tmp_path, '[aws]\norganizations = "yes please"\n'), {})

@@ -10,15 +10,15 @@ from pathlib import Path
 import duckdb
 from prefect import task
 from prefect.cache_policies import NONE
-from prefect.tasks import exponential_backoff
 
 from openfinops.config import AwsExport
 from tasks import state
-from tasks.errors import ManifestError, is_transient
+from tasks.errors import ManifestError
 from tasks.load import run_pipeline, table_columns
 from tasks.locks import database_lock
 from tasks.logs import run_logger
 from tasks.periods import resolve_period
+from tasks.retries import RETRIES
 
 from .columns import quote
 from .cur_source import aws_cur
@@ -48,18 +48,6 @@ class PeriodResult:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def _retry_transient(task, task_run, state) -> bool:
-    try:
-        state.result()
-    except Exception as exc:  # the failed task's own exception, re-raised by result()
-        return is_transient(exc)
-    return False
-
-
-RETRIES = dict(retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=2), retry_jitter_factor=0.5,
-               retry_condition_fn=_retry_transient, cache_policy=NONE)
 
 
 @task(name="find-manifests", **RETRIES)

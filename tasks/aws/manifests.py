@@ -232,11 +232,13 @@ def resolve_key(root: str, export: str, key: str) -> str | None:
     """Rebase a bucket-relative key (or s3:// URI) onto root, from the export's folder on.
 
     The export folder is the segment named like the export that is followed by a billing period
-    folder (legacy CUR) or `data` (Data Exports): a prefix may repeat the export's name.
+    folder (legacy CUR), by the export's name again (legacy CUR in Parquet:
+    `<report>/<report>/year=YYYY/month=M/`) or by `data` (Data Exports): a prefix may repeat the
+    export's name.
     """
     parts = re.sub(r"^s3://[^/]+/", "", key).split("/")
     starts = [i for i, part in enumerate(parts[:-1]) if part == export and (
-        parts[i + 1] == "data" or V1_PERIOD_FOLDER.match(parts[i + 1]))]
+        parts[i + 1] in ("data", export) or V1_PERIOD_FOLDER.match(parts[i + 1]))]
     if not starts:
         return None
     return "/".join([root, *parts[starts[-1]:]])

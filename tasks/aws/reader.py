@@ -16,7 +16,7 @@ import duckdb
 from tasks.errors import DataFileError
 from tasks.load import DUCKDB_CONFIG
 
-from .columns import literal, quote, select_list, snake_case, v1_column_name
+from .columns import literal, quote, select_list, snake_case, sql_type, v1_column_name
 from .manifests import DataFile, Manifest
 from .settings import IMPORT_COLUMN, MANIFEST_COLUMN, PERIOD_COLUMN, REQUIRED_COLUMNS, SOURCE_FILE_COLUMN
 
@@ -55,7 +55,7 @@ def write_parquet(local: Path, file: DataFile, manifest: Manifest, import_id: st
         try:
             described = con.sql(f"DESCRIBE SELECT * FROM {scan_sql(local, manifest)}").fetchall()
         except duckdb.Error as exc:
-            raise DataFileError(f"{file.path}: {_diagnose(local, file, manifest, exc)}") from None
+            raise DataFileError(f"{file.path}: {_diagnose(local, file, manifest, exc, con, {})}") from None
         header = [row[0] for row in described]
         source_types = {row[0]: row[1] for row in described}
         _check_columns(file, manifest, header)
@@ -74,29 +74,33 @@ def write_parquet(local: Path, file: DataFile, manifest: Manifest, import_id: st
                                     f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})").fetchall()
         except duckdb.Error as exc:
             out.unlink(missing_ok=True)
-            raise DataFileError(f"{file.path}: {_diagnose(local, file, manifest, exc)}") from None
+            raise DataFileError(f"{file.path}: {_diagnose(local, file, manifest, exc, con, source_types)}") from None
         return rows, types
     finally:
         con.close()
 
 
 def _check_columns(file: DataFile, manifest: Manifest, header: list[str]) -> None:
-    declared = [name for name, _ in manifest.columns]
-    missing = [name for name in declared if name not in header]
+    # Compared by raw column name: legacy CUR in Parquet names `lineItem/UsageStartDate`
+    # `line_item_usage_start_date`.
+    rename = v1_column_name if manifest.cur_version == "v1" else snake_case
+    present = {rename(h) for h in header}
+    missing = [name for name, _ in manifest.columns if name not in header and rename(name) not in present]
     if missing:
         raise DataFileError(
             f"{file.path}: missing {len(missing)} column(s) the manifest declares: {', '.join(missing[:10])}"
         )
-    rename = v1_column_name if manifest.cur_version == "v1" else snake_case
     required = FOCUS_REQUIRED_COLUMNS if manifest.cur_version == "focus" else REQUIRED_COLUMNS
     absent = sorted(required - {rename(h) for h in header})
     if absent:
         raise DataFileError(f"{file.path}: missing required column(s) {', '.join(absent)}")
 
 
-def _diagnose(local: Path, file: DataFile, manifest: Manifest, exc: BaseException) -> str:
+def _diagnose(local: Path, file: DataFile, manifest: Manifest, exc: BaseException, con: duckdb.DuckDBPyConnection,
+              source_types: dict[str, str]) -> str:
     """Say what is wrong with the file; a damaged gzip stream is the usual culprit, so check it.
-    DuckDB names the local copy of a downloaded file: name the file as the manifest does instead."""
+    DuckDB names the local copy of a downloaded file: name the file as the manifest does instead.
+    `source_types` are the file's columns and their types as read, once known."""
     if local.name.endswith(".gz"):
         try:
             with gzip.open(local, "rb") as stream:
@@ -106,8 +110,49 @@ def _diagnose(local: Path, file: DataFile, manifest: Manifest, exc: BaseExceptio
             return f"corrupt or truncated gzip file ({gz_exc})"
     detail = _first_line(exc).replace(str(local), file.key)
     if isinstance(exc, duckdb.ConversionException):
-        return f"a value does not match its column type ({detail})"
+        bad_value = _first_bad_value(con, local, manifest, source_types)
+        return bad_value or f"a value does not match its column type ({detail})"
     return f"cannot read as {manifest.file_format.upper()} ({detail})"
+
+
+TYPE_NOUNS = {"decimal": "a decimal", "timestamp": "a timestamp", "bigint": "an integer", "date": "a date",
+              "bool": "a boolean", "json": "JSON"}
+
+
+def _first_bad_value(con: duckdb.DuckDBPyConnection, local: Path, manifest: Manifest,
+                     source_types: dict[str, str]) -> str | None:
+    """`column <name>, row <n>: <value> is not <type>` for the first row, in file order, holding a
+    value that does not cast to its column's type; None if there is none.
+
+    DuckDB's conversion error names the value but neither the column nor the row, so the file is
+    read once more, only on this error path: per cast column, the first row whose value fails
+    try_cast though it is not empty (empty cells are NULL, as in `select_list`).
+    """
+    _, types = select_list(list(source_types), source_types, dict(manifest.columns), manifest.cur_version)
+    rename = v1_column_name if manifest.cur_version == "v1" else snake_case
+    checks = []  # (column as the file spells it, its type, the SQL condition of a bad value)
+    for column, source_type in source_types.items():
+        kind = types.get(rename(column), "text")  # legacy CUR tag columns, folded into a map, have none
+        if kind == "text" or (kind == "json" and source_type != "VARCHAR"):  # no cast that can fail
+            continue
+        value = f"nullif(trim({quote(column)}), '')" if source_type == "VARCHAR" else quote(column)
+        checks.append((column, kind, f"try_cast({value} AS {sql_type(kind)}) IS NULL AND {value} IS NOT NULL"))
+    if not checks:
+        return None
+    aggregates = ", ".join(f"min(file_row) FILTER ({bad}), arg_min(CAST({quote(column)} AS VARCHAR), file_row) "
+                           f"FILTER ({bad})" for column, _, bad in checks)
+    try:
+        con.execute("SET preserve_insertion_order = true")  # row_number() OVER () then counts in file order
+        found = con.execute(f"SELECT {aggregates} FROM (SELECT row_number() OVER () AS file_row, * "
+                            f"FROM {scan_sql(local, manifest)})").fetchone()
+    except duckdb.Error:
+        return None  # the diagnosis is a bonus: the caller still reports the conversion error
+    firsts = [(found[2 * i], i) for i in range(len(checks)) if found[2 * i] is not None]
+    if not firsts:
+        return None
+    row, i = min(firsts)
+    column, kind, _ = checks[i]
+    return f"column {column}, row {row}: {found[2 * i + 1]!r} is not {TYPE_NOUNS[kind]}"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -397,7 +397,7 @@ def write_csv_gz(path: Path, rows: list[list[str]]) -> None:
     ("corrupt-gzip", "demo-cur-v1-00001.csv.gz"),
     ("missing-file", "does not exist"),
     ("not-json", "not valid JSON"),
-    ("wrong-type", "DECIMAL"),
+    ("wrong-type", "lineItem/UnblendedCost, row 1: 'twelve dollars' is not a decimal"),
     ("missing-column", "lineItem/UnblendedCost"),
 ])
 def test_bad_input_fails_that_period_with_one_clear_error(data_dir, tmp_path, damage, message):

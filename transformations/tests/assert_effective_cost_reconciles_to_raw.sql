@@ -21,17 +21,17 @@ raw_totals as (
         raw.billing_period,
         sum(case
             when raw.line_item_line_item_type = 'SavingsPlanCoveredUsage'
-                then raw.savings_plan_savings_plan_effective_cost
+                then coalesce(raw.savings_plan_savings_plan_effective_cost, 0)
             when raw.line_item_line_item_type = 'SavingsPlanRecurringFee'
-                then raw.savings_plan_total_commitment_to_date - raw.savings_plan_used_commitment
+                then coalesce(raw.savings_plan_total_commitment_to_date, 0) - coalesce(raw.savings_plan_used_commitment, 0)
             when raw.line_item_line_item_type = 'SavingsPlanNegation' then 0
             when raw.line_item_line_item_type = 'SavingsPlanUpfrontFee' then 0
             when raw.line_item_line_item_type = 'DiscountedUsage'
-                then raw.reservation_effective_cost
+                then coalesce(raw.reservation_effective_cost, 0)
             when raw.line_item_line_item_type = 'RIFee'
-                then raw.reservation_unused_amortized_upfront_fee_for_billing_period
-                    + raw.reservation_unused_recurring_fee
-            when raw.line_item_line_item_type = 'Fee' and raw.reservation_reservation_a_r_n <> '' then 0
+                then coalesce(raw.reservation_unused_amortized_upfront_fee_for_billing_period, 0)
+                    + coalesce(raw.reservation_unused_recurring_fee, 0)
+            when raw.line_item_line_item_type = 'Fee' and coalesce(raw.reservation_reservation_a_r_n, '') <> '' then 0
             else raw.line_item_unblended_cost
         end)
     {{ current_raw_rows(t, state) }}

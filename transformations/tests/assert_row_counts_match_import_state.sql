@@ -25,21 +25,24 @@ raw_counts as (
 
 focus_counts as (
     -- CUR staging derives one 'Unused' usage row per partly unused commitment fee (BilledCost 0);
-    -- those rows have no raw line of their own
+    -- those rows have no raw line of their own. (coalesce: without it, every row whose status or
+    -- cost is NULL would make the condition NULL and drop out of the count.)
     select x_SourceExport as export, x_BillingPeriod as billing_period, count(*) as focus_rows
     from {{ ref('cost_and_usage') }}
-    where not (
+    where not coalesce(
         x_SourceFormat in ('v1', 'v2')
         and ChargeCategory = 'Usage'
         and CommitmentDiscountStatus = 'Unused'
-        and BilledCost = 0
+        and BilledCost = 0,
+        false
     )
     group by all
 )
 
+-- a period restated to no rows has rows_loaded 0 and no raw or FOCUS rows at all
 select *
 from state_counts
 full outer join raw_counts using (export, billing_period)
 full outer join focus_counts using (export, billing_period)
-where state_counts.rows_loaded is distinct from raw_counts.raw_rows
-   or state_counts.rows_loaded is distinct from focus_counts.focus_rows
+where coalesce(state_counts.rows_loaded, -1) <> coalesce(raw_counts.raw_rows, 0)
+   or coalesce(state_counts.rows_loaded, -1) <> coalesce(focus_counts.focus_rows, 0)

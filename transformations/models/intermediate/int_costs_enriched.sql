@@ -4,9 +4,7 @@
 --     services fall back to 'Other' / 'Other (Other)'; a subcategory that does not belong to the
 --     row's category becomes 'Other (<category>)'.
 --   * RegionName by (provider, region id).
---   * PricingUnit / ConsumedUnit in FOCUS Unit Format by (provider, unit).
---   * BillingAccountName / SubAccountName from any other row of the same account id (legacy CUR
---     has no account-name columns; CUR 2.0 exports of the same accounts do).
+--   * BillingAccountName / SubAccountName: one name per account id (int_account_names).
 --   * Pricing-currency columns: when no pricing currency is given, prices are in the billing
 --     currency, so they repeat the billing-currency values.
 
@@ -24,37 +22,18 @@ regions as (
     select * from {{ ref('aws_regions') }}
 ),
 
-units as (
-    select * from {{ ref('aws_pricing_units') }}
-),
-
 subcategories as (
     select * from {{ ref('focus_service_subcategories') }}
 ),
 
 account_names as (
-    select ProviderName, BillingAccountId as account_id, max(BillingAccountName) as account_name
-    from costs
-    where BillingAccountName is not null
-    group by all
-    union all
-    select ProviderName, SubAccountId, max(SubAccountName)
-    from costs
-    where SubAccountName is not null
-    group by all
-),
-
-account_names_unique as (
-    select ProviderName, account_id, max(account_name) as account_name
-    from account_names
-    group by all
+    select * from {{ ref('int_account_names') }}
 ),
 
 joined as (
     select
         costs.* exclude (
-            ServiceName, ServiceCategory, ServiceSubcategory, RegionName, PricingUnit, ConsumedUnit,
-            BillingAccountName, SubAccountName
+            ServiceName, ServiceCategory, ServiceSubcategory, RegionName, BillingAccountName, SubAccountName
         ),
         -- the seed is the one source of truth for categories, so a service is categorised the same
         -- way whatever export format it arrived in; FOCUS exports keep their ServiceName
@@ -68,39 +47,38 @@ joined as (
             as candidate_subcategory,
         case when costs.RegionId is not null then coalesce(regions.region_name, costs.RegionName, costs.RegionId) end
             as RegionName,
-        coalesce(pricing_units.focus_unit, costs.PricingUnit) as PricingUnit,
-        coalesce(consumed_units.focus_unit, costs.ConsumedUnit) as ConsumedUnit,
-        coalesce(costs.BillingAccountName, billing_accounts.account_name) as BillingAccountName,
-        coalesce(costs.SubAccountName, sub_accounts.account_name) as SubAccountName
+        billing_accounts.account_name as BillingAccountName,
+        sub_accounts.account_name as SubAccountName
     from costs
-    -- by service code, else by service name (FOCUS exports without x_ServiceCode)
     left join services_seed as services_by_code
         on services_by_code.provider_name = costs.ProviderName
         and services_by_code.service_code = costs.x_ServiceCode
     left join services_seed as services_by_name
         on services_by_name.provider_name = costs.ProviderName
         and services_by_name.service_name = costs.ServiceName
-        and services_by_code.service_code is null
+    -- CUR rows are looked up by service code. Rows that name their service (FOCUS exports) are
+    -- looked up by that name first, so a service name always gets the same category.
+    cross join lateral (
+        select (costs.ServiceCategory is not null and services_by_name.service_name is not null)
+            or services_by_code.service_code is null as by_name
+    ) as lookup
     cross join lateral (
         select
-            coalesce(services_by_code.service_name, services_by_name.service_name) as service_name,
-            coalesce(services_by_code.service_category, services_by_name.service_category) as service_category,
-            coalesce(services_by_code.service_subcategory, services_by_name.service_subcategory) as service_subcategory
+            case when lookup.by_name then services_by_name.service_name else services_by_code.service_name end
+                as service_name,
+            case when lookup.by_name then services_by_name.service_category else services_by_code.service_category end
+                as service_category,
+            case when lookup.by_name then services_by_name.service_subcategory
+                else services_by_code.service_subcategory end as service_subcategory
     ) as services
     left join regions
         on regions.provider_name = costs.ProviderName
         and regions.region_id = costs.RegionId
-    left join units as pricing_units
-        on pricing_units.provider_name = costs.ProviderName
-        and pricing_units.pricing_unit = costs.PricingUnit
-    left join units as consumed_units
-        on consumed_units.provider_name = costs.ProviderName
-        and consumed_units.pricing_unit = costs.ConsumedUnit
-    left join account_names_unique as billing_accounts
-        on billing_accounts.ProviderName = costs.ProviderName
+    left join account_names as billing_accounts
+        on billing_accounts.provider = costs.x_Provider
         and billing_accounts.account_id = costs.BillingAccountId
-    left join account_names_unique as sub_accounts
-        on sub_accounts.ProviderName = costs.ProviderName
+    left join account_names as sub_accounts
+        on sub_accounts.provider = costs.x_Provider
         and sub_accounts.account_id = costs.SubAccountId
 ),
 

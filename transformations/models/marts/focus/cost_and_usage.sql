@@ -1,7 +1,9 @@
 -- FOCUS 1.2 Cost and Usage dataset, one row per provider charge line.
 -- Incremental (delete+insert) by (x_Provider, x_SourceExport, x_BillingPeriod): a run rebuilds
--- only the periods whose (export, billing period, import id) is not in the table yet, i.e. new
--- or restated deliveries. `dbt build --full-refresh` produces the same table from scratch.
+-- the periods whose (export, billing period, import id) is not in the table yet, i.e. new or
+-- restated deliveries, and the periods whose account names changed. After it, rows of imports
+-- that are no longer current are deleted, so a period restated to zero rows leaves the table.
+-- `dbt build --full-refresh` produces the same table from scratch.
 
 {{
     config(
@@ -9,6 +11,15 @@
         incremental_strategy='delete+insert',
         unique_key=['x_Provider', 'x_SourceExport', 'x_BillingPeriod'],
         on_schema_change='fail',
+        post_hook="
+            delete from {{ this }} as built
+            where not exists (
+                select 1 from {{ source('finops_state', 'import_state') }} as state
+                where state.provider = built.x_Provider
+                  and state.export = built.x_SourceExport
+                  and state.billing_period = built.x_BillingPeriod
+                  and state.import_id = built.x_ImportId
+            )",
     )
 }}
 
@@ -18,16 +29,37 @@ costs as (
     select * from {{ ref('int_costs_enriched') }}
 ),
 
+account_names as (
+    select * from {{ ref('int_account_names') }}
+),
+
 {% if is_incremental() -%}
 loaded_periods as (
     select distinct x_Provider, x_SourceExport, x_BillingPeriod, x_ImportId
     from {{ this }}
 ),
 
+built_accounts as (
+    select distinct
+        x_Provider, x_SourceExport, x_BillingPeriod, BillingAccountId, BillingAccountName, SubAccountId, SubAccountName
+    from {{ this }}
+),
+
 changed_periods as (
-    select distinct x_Provider, x_SourceExport, x_BillingPeriod, x_ImportId
+    select distinct x_Provider, x_SourceExport, x_BillingPeriod
     from costs
     anti join loaded_periods using (x_Provider, x_SourceExport, x_BillingPeriod, x_ImportId)
+    union
+    select built_accounts.x_Provider, built_accounts.x_SourceExport, built_accounts.x_BillingPeriod
+    from built_accounts
+    left join account_names as billing_accounts
+        on billing_accounts.provider = built_accounts.x_Provider
+        and billing_accounts.account_id = built_accounts.BillingAccountId
+    left join account_names as sub_accounts
+        on sub_accounts.provider = built_accounts.x_Provider
+        and sub_accounts.account_id = built_accounts.SubAccountId
+    where built_accounts.BillingAccountName is distinct from billing_accounts.account_name
+        or built_accounts.SubAccountName is distinct from sub_accounts.account_name
 ),
 
 costs_to_build as (
@@ -101,6 +133,7 @@ final as (
         SubAccountType,
         Tags,
         x_ChargeType,
+        x_InvoicingEntity,
         x_UsageType,
         x_Operation,
         x_ServiceCode,

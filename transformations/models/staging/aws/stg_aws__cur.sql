@@ -18,6 +18,13 @@
 --   EffectiveCost = RIFee: unused amortized upfront fee + unused recurring fee;
 --                   SavingsPlanRecurringFee: total_commitment_to_date - used_commitment.
 --   So Σ EffectiveCost is the standard CUR amortized cost and Σ BilledCost the unblended cost.
+--   ContractedCost = ListCost scaled by the row's negotiated discounts (EDP, private rates) where
+--                   the CUR carries net columns: net / gross unblended cost (net / gross effective
+--                   cost for RI- and Savings-Plan-covered usage); = ListCost without them.
+--   ChargeClass 'Correction' only for a charge of an earlier billing period (a refund of this
+--   month's usage is not a correction).
+--   RI commitment quantities are in normalized units ('Normalized Hours') wherever the CUR gives
+--   them (size-flexible reservations), so used + unused adds up to what was bought.
 
 with
 
@@ -25,9 +32,14 @@ line_items as (
     select * from {{ ref('base_aws__cur') }}
 ),
 
+pricing_units as (
+    select * from {{ ref('aws_pricing_units') }}
+),
+
 classified as (
     select
-        *,
+        line_items.*,
+        {{ aws_focus_unit('line_items.pricing_unit', 'pricing_units.focus_unit') }} as focus_unit,
         line_item_line_item_type as line_item_type,
         case
             when line_item_line_item_type in ('DiscountedUsage', 'RIFee')
@@ -51,12 +63,20 @@ classified as (
             ) then 'Credit'
             else 'Adjustment'
         end as charge_category,
-        coalesce(
-            line_item_line_item_type = 'Refund'
-            or bill_bill_type = 'Refund'
-            or line_item_usage_start_date < bill_billing_period_start_date,
-            false
-        ) as is_correction,
+        coalesce(line_item_usage_start_date < bill_billing_period_start_date, false) as is_correction,
+        -- the factor negotiated discounts (EDP, private rates) leave of the price; 1 without them
+        case
+            when line_item_line_item_type = 'DiscountedUsage'
+                then reservation_net_effective_cost / nullif(reservation_effective_cost, 0)
+            when line_item_line_item_type = 'SavingsPlanCoveredUsage'
+                then savings_plan_net_savings_plan_effective_cost / nullif(savings_plan_savings_plan_effective_cost, 0)
+            else line_item_net_unblended_cost / nullif(line_item_unblended_cost, 0)
+        end as negotiated_factor,
+        -- size-flexible RIs are bought and used in normalized units
+        case
+            when line_item_line_item_type = 'DiscountedUsage' then nullif(line_item_normalized_usage_amount, 0)
+            when line_item_line_item_type in ('RIFee', 'Fee') then nullif(reservation_total_reserved_normalized_units, 0)
+        end as normalized_quantity,
         case
             when line_item_line_item_type = 'RIFee'
                 then coalesce(reservation_unused_amortized_upfront_fee_for_billing_period, 0)
@@ -66,6 +86,7 @@ classified as (
             else 0
         end as unused_commitment_cost
     from line_items
+    left join pricing_units on pricing_units.pricing_unit = line_items.pricing_unit
 ),
 
 -- one extra row per commitment fee with an unused part (see header)
@@ -82,10 +103,10 @@ final as (
     select
         -- billing account and sub account
         bill_payer_account_id as BillingAccountId,
-        bill_payer_account_name as BillingAccountName,
+        nullif(trim(bill_payer_account_name), '') as BillingAccountName,
         'Billing Account' as BillingAccountType,
         line_item_usage_account_id as SubAccountId,
-        line_item_usage_account_name as SubAccountName,
+        nullif(trim(line_item_usage_account_name), '') as SubAccountName,
         'Linked Account' as SubAccountType,
 
         -- periods
@@ -101,6 +122,12 @@ final as (
         case
             when is_unused_row then 'Usage-Based'
             when line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then 'Recurring'
+            -- monthly fees (AWS Support and the like) cover the whole billing period
+            when line_item_type = 'Fee' and commitment_kind is null and (
+                line_item_product_code ilike '%support%'
+                or (line_item_usage_start_date = bill_billing_period_start_date
+                    and line_item_usage_end_date = bill_billing_period_end_date)
+            ) then 'Recurring'
             when charge_category = 'Purchase' then 'One-Time'
             when charge_category in ('Usage') or line_item_type in (
                 'SavingsPlanNegation', 'BundledDiscount', 'EdpDiscount', 'PrivateRateDiscount', 'Discount'
@@ -137,9 +164,11 @@ final as (
             when charge_category in ('Usage', 'Purchase') and not is_correction
                 then coalesce(pricing_public_on_demand_rate, line_item_unblended_rate)
         end as decimal(38, 12)) as ListUnitPrice,
-        -- no negotiated-rate columns are read: contracted = list (DuckDB's lateral aliases)
-        ListCost as ContractedCost,
-        ListUnitPrice as ContractedUnitPrice,
+        -- (DuckDB's lateral aliases; an exact copy when no discount applies)
+        case when coalesce(negotiated_factor, 1) = 1 then ListCost
+            else cast(ListCost * negotiated_factor as decimal(38, 12)) end as ContractedCost,
+        case when coalesce(negotiated_factor, 1) = 1 then ListUnitPrice
+            else cast(ListUnitPrice * negotiated_factor as decimal(38, 12)) end as ContractedUnitPrice,
         line_item_currency_code as BillingCurrency,
 
         -- quantities
@@ -147,7 +176,7 @@ final as (
             when charge_category = 'Usage' and not is_correction and not is_unused_row then line_item_usage_amount
         end as decimal(38, 12)) as ConsumedQuantity,
         case
-            when charge_category = 'Usage' and not is_correction and not is_unused_row then coalesce(pricing_unit, 'Units')
+            when charge_category = 'Usage' and not is_correction and not is_unused_row then coalesce(focus_unit, 'Units')
         end as ConsumedUnit,
         cast(case
             when is_unused_row and commitment_kind = 'ri'
@@ -159,7 +188,7 @@ final as (
         case
             when is_unused_row and commitment_kind = 'sp' then line_item_currency_code
             when charge_category in ('Usage', 'Purchase') and not is_correction then coalesce(
-                pricing_unit,
+                focus_unit,
                 case when line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then 'Hours' else 'Units' end
             )
         end as PricingUnit,
@@ -184,16 +213,19 @@ final as (
         end as CommitmentDiscountStatus,
         cast(case
             when commitment_kind is null or charge_category not in ('Usage', 'Purchase') then null
+            when is_unused_row and commitment_kind = 'ri' and normalized_quantity is not null
+                then coalesce(reservation_unused_normalized_unit_quantity, 0)
             when is_unused_row and commitment_kind = 'ri'
                 then coalesce(reservation_unused_quantity, line_item_usage_amount, 1)
             when is_unused_row then unused_commitment_cost
-            when commitment_kind = 'ri' then coalesce(line_item_usage_amount, 1)
+            when commitment_kind = 'ri' then coalesce(normalized_quantity, line_item_usage_amount, 1)
             when line_item_type = 'SavingsPlanCoveredUsage' then savings_plan_savings_plan_effective_cost
             when line_item_type = 'SavingsPlanRecurringFee' then savings_plan_total_commitment_to_date
             else line_item_unblended_cost
         end as decimal(38, 12)) as CommitmentDiscountQuantity,
         case
             when commitment_kind is null or charge_category not in ('Usage', 'Purchase') then null
+            when commitment_kind = 'ri' and normalized_quantity is not null then 'Normalized Hours'
             when commitment_kind = 'ri' then 'Hours'
             else line_item_currency_code
         end as CommitmentDiscountUnit,
@@ -237,26 +269,19 @@ final as (
         cast(null as varchar) as ServiceCategory,
         cast(null as varchar) as ServiceSubcategory,
         nullif(product_sku, '') as SkuId,
-        coalesce(nullif(pricing_rate_code, ''), nullif(pricing_rate_id, '')) as SkuPriceId,
+        -- a rate code starts with its SKU; a bare rate id can be shared by the SKUs one RI covers
+        coalesce(nullif(pricing_rate_code, ''), nullif(product_sku, '') || '.' || nullif(pricing_rate_id, ''))
+            as SkuPriceId,
         case when nullif(product_sku, '') is not null
             then coalesce(nullif(product_product_family, ''), nullif(line_item_usage_type, ''))
         end as SkuMeter,
         cast(null as json) as SkuPriceDetails,
 
-        -- tags: user_X -> X, aws_X -> aws:X (as AWS writes them in its FOCUS export)
-        -- (parsed once into a map: extracting each key from the JSON text costs twice as much)
-        case when resource_tags is not null then nullif(to_json(map_from_entries([
-            {
-                'k': case
-                    when starts_with(tag.key, 'user_') then substr(tag.key, 6)
-                    when starts_with(tag.key, 'aws_') then 'aws:' || substr(tag.key, 5)
-                    else tag.key
-                end,
-                'v': tag.value
-            }
-            for tag in map_entries(json_transform(resource_tags, '"MAP(VARCHAR, VARCHAR)"'))
-            if nullif(tag.value, '') is not null
-        ])), '{}') end as Tags,
+        -- tags: user_X -> X, aws_X -> aws:X (as AWS writes them in its FOCUS export), empty values
+        -- dropped. Rewritten as text: parsing rows of hundreds of tags into maps outgrows the
+        -- build's memory limit. A pattern that starts at `{` or `,` before a quote only matches a key:
+        -- quotes inside JSON strings are escaped.
+        {{ aws_focus_tags('resource_tags') }} as Tags,
 
         -- pricing currency: CUR prices are in the billing currency (line_item_currency_code); the
         -- pricing-currency columns repeat the billing-currency values (set in int_costs_enriched)
@@ -266,6 +291,7 @@ final as (
         cast(null as decimal(38, 12)) as PricingCurrencyListUnitPrice,
 
         -- provider extras
+        nullif(bill_invoicing_entity, '') as x_InvoicingEntity,
         line_item_usage_type as x_UsageType,
         line_item_operation as x_Operation,
         coalesce(nullif(product_servicecode, ''), line_item_product_code) as x_ServiceCode,

@@ -4,8 +4,8 @@
 -- Passes rows through with type coercion (literal 'NULL' / '' -> NULL) and upgrades 1.0 -> 1.2:
 -- CommitmentDiscountQuantity/Unit are derived when absent (Spend: cost in billing currency; Usage:
 -- the consumed/pricing quantity), BillingAccountType/SubAccountType get AWS's account kinds, other
--- columns new in 1.1/1.2 are NULL unless the export has them; ServiceSubcategory, unit spelling
--- and pricing-currency columns are filled in int_costs_enriched.
+-- columns new in 1.1/1.2 are NULL unless the export has them; units follow the FOCUS Unit Format
+-- (macro aws_focus_unit); ServiceSubcategory and pricing-currency columns are filled in int_costs_enriched.
 
 {%- set import_state = source('finops_state', 'import_state') %}
 {%- set focus_cols = {} %}
@@ -51,16 +51,24 @@ import_state as (
     where lower(provider) = 'aws' and source_format = 'focus'
 ),
 
+pricing_units as (
+    select * from {{ ref('aws_pricing_units') }}
+),
+
 joined as (
     select
         raw_rows.*,
         import_state.export as source_export,
-        import_state.source_format
+        import_state.source_format,
+        {{ aws_focus_unit('raw_rows.pricing_unit', 'pricing_seed.focus_unit') }} as focus_pricing_unit,
+        {{ aws_focus_unit('raw_rows.consumed_unit', 'consumed_seed.focus_unit') }} as focus_consumed_unit
     from raw_rows
     inner join import_state
         on import_state.raw_table = raw_rows.raw_table
         and import_state.billing_period = raw_rows.billing_period
         and import_state.import_id = raw_rows.import_id
+    left join pricing_units as pricing_seed on pricing_seed.pricing_unit = raw_rows.pricing_unit
+    left join pricing_units as consumed_seed on consumed_seed.pricing_unit = raw_rows.consumed_unit
 ),
 
 final as (
@@ -74,14 +82,14 @@ final as (
         {%- elif name == 'CommitmentDiscountQuantity' %}
         -- new in 1.1: the amount of the commitment this row used or bought, in its unit
         coalesce({{ col }}, case
-            when commitment_discount_id is null or charge_category not in ('Usage', 'Purchase') then null
+            when commitment_discount_id is null or coalesce(charge_category, '') not in ('Usage', 'Purchase') then null
             when commitment_discount_category = 'Spend' and charge_category = 'Usage' then effective_cost
             when commitment_discount_category = 'Spend' then billed_cost
             else coalesce(consumed_quantity, pricing_quantity)
         end) as {{ name }},
         {%- elif name == 'CommitmentDiscountUnit' %}
         coalesce({{ col }}, case
-            when commitment_discount_id is null or charge_category not in ('Usage', 'Purchase') then null
+            when commitment_discount_id is null or coalesce(charge_category, '') not in ('Usage', 'Purchase') then null
             when commitment_discount_category = 'Spend' then billing_currency
             else coalesce(consumed_unit, pricing_unit)
         end) as {{ name }},
@@ -91,7 +99,11 @@ final as (
             then coalesce({{ col }}, {{ aws_resource_type('resource_id') }}, x_service_code, service_name)
         end as {{ name }},
         {%- elif name == 'SkuMeter' %}
-        case when sku_id is not null then coalesce({{ col }}, x_usage_type) end as {{ name }},
+        -- 1.2 (SHOULD): a meter wherever there is a SKU; 1.0 exports without x_UsageType get the
+        -- service and what it counts, e.g. 'Amazon Simple Queue Service Requests'
+        case when sku_id is not null then coalesce(
+            {{ col }}, x_usage_type, nullif(concat_ws(' ', service_name, coalesce(consumed_unit, pricing_unit)), '')
+        ) end as {{ name }},
         {%- elif name in ('ContractedUnitPrice', 'ListUnitPrice') %}
         -- 1.2: unit prices are non-negative (1.0 exports carry negative ones on some credits)
         case when {{ col }} >= 0 then {{ col }} end as {{ name }},
@@ -99,6 +111,10 @@ final as (
         coalesce({{ col }}, 'Billing Account') as {{ name }},
         {%- elif name == 'SubAccountType' %}
         case when sub_account_id is not null then coalesce({{ col }}, 'Linked Account') end as {{ name }},
+        {%- elif name == 'PricingUnit' %}
+        focus_pricing_unit as {{ name }},
+        {%- elif name == 'ConsumedUnit' %}
+        focus_consumed_unit as {{ name }},
         {%- elif name == 'ChargeClass' %}
         case when {{ col }} = 'Correction' then 'Correction' end as {{ name }},
         {%- else %}
@@ -107,6 +123,7 @@ final as (
         {%- endfor %}
 
         -- provider extras
+        cast(null as varchar) as x_InvoicingEntity,
         x_usage_type as x_UsageType,
         x_operation as x_Operation,
         x_service_code as x_ServiceCode,
