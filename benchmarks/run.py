@@ -38,10 +38,11 @@ FORMATS = {"v2": "CUR 2.0 Parquet", "v1": "CUR v1 gzip CSV"}
 TARGETS = {"import": 1.5, "build": 2.0}
 BASELINES = {"import": "baseline", "build": "build-ctas"}
 RSS_TARGET_MB_AT_10M = 2048
-# Prefect's log lines ("12:00:01.234 | INFO | Flow run 'x' - Beginning flow run ...") time the
-# flow itself, without interpreter start-up and the temporary Prefect server (~10 s).
-FLOW_LOG = re.compile(r"^(\d\d):(\d\d):(\d\d\.\d+) \|.*\| Flow run '[^']*' - (Beginning flow run|Finished in state)",
-                      re.MULTILINE)
+# Prefect's log lines in <data_dir>/logs/finops.log ("2026-12-01 12:00:01,234 | INFO | Flow run 'x' -
+# Beginning flow run ...") time the flow itself, without interpreter start-up and the temporary
+# Prefect server (~10 s).
+FLOW_LOG = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+) \|.*\| Flow run '[^']*' - "
+                      r"(?:Beginning flow run|Finished in state)", re.MULTILINE)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -83,14 +84,15 @@ def measure_format(data: Dataset, work: Path) -> list[dict]:
     imported = _fresh(work / f"{v}-import")
     m = measure.run([str(FINOPS), "--data-dir", str(imported), "aws", "import-cur", "--path", str(data.root),
                      "--export-name", data.export_name, "--cur-version", v, "--no-build"], cwd=work)
-    steps.append(_step(data, "import", m, imported / "finops.duckdb"))
+    steps.append(_step(data, "import", m, imported / "finops.duckdb", imported / "logs" / "finops.log"))
 
     if m.returncode == 0:
-        # Build on a copy, so the build's data folder is fresh too and holds exactly one import.
+        # Build on a copy, so the build's data folder is fresh too and holds exactly one import
+        # (and a log of the build alone).
         built = work / f"{v}-build"
-        shutil.copytree(imported, built)
+        shutil.copytree(imported, built, ignore=shutil.ignore_patterns("logs"))
         m = measure.run([str(FINOPS), "--data-dir", str(built), "focus", "build"], cwd=work)
-        steps.append(_step(data, "build", m, built / "finops.duckdb"))
+        steps.append(_step(data, "build", m, built / "finops.duckdb", built / "logs" / "finops.log"))
         if m.returncode == 0:
             steps.append(_build_baseline(data, built))
         shutil.rmtree(built)
@@ -121,14 +123,14 @@ def _fresh(folder: Path) -> Path:
     return folder
 
 
-def _step(data: Dataset, name: str, m: measure.Measurement, database: Path) -> dict:
+def _step(data: Dataset, name: str, m: measure.Measurement, database: Path, log: Path | None = None) -> dict:
     step = {
         "format": data.cur_version,
         "step": name,
         "status": "ok" if m.returncode == 0 else f"failed: {_reason(m)}",
         "rows": data.rows,  # input rows, so rows/s compare across steps
         "seconds": round(m.seconds, 2),
-        "flow_seconds": _flow_seconds(m.output),
+        "flow_seconds": _flow_seconds(log) if log else None,
         "rows_per_second": round(data.rows / m.seconds),
         "peak_rss_mb": round(m.peak_rss_bytes / 2**20),
         "db_mb": round(_database_bytes(database) / 2**20, 1),
@@ -146,12 +148,13 @@ def _reason(m: measure.Measurement) -> str:
     return f"exit {m.returncode}: {last[:300]}"
 
 
-def _flow_seconds(output: str) -> float | None:
-    """Seconds between the first flow's start and the last flow's end, from Prefect's log."""
-    stamps = [int(h) * 3600 + int(mi) * 60 + float(s) for h, mi, s, _ in FLOW_LOG.findall(ANSI.sub("", output))]
+def _flow_seconds(log: Path) -> float | None:
+    """Seconds between the first flow's start and the last flow's end, from the step's Prefect log."""
+    stamps = [datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f")
+              for stamp in FLOW_LOG.findall(log.read_text(errors="replace") if log.exists() else "")]
     if len(stamps) < 2:
         return None
-    return round((stamps[-1] - stamps[0]) % 86400, 2)  # modulo: a run may cross midnight
+    return round((stamps[-1] - stamps[0]).total_seconds(), 2)
 
 
 def _database_bytes(database: Path) -> int:
