@@ -36,10 +36,12 @@ def run_build(args: argparse.Namespace) -> int:
     start_temporary_server(None if args.verbose else args.log_file)
     with printed_output_logged():
         state = focus_build(data_dir=args.data_dir, full_refresh=args.full_refresh, return_state=True)
-    if state.is_failed():
-        print_error(state.result(raise_on_failure=False))
-        return 1
     print_focus_summary(args.data_dir)
+    if state.is_failed():
+        # The build's own error, or the run's message when the build passed and a later step failed.
+        result = state.result(raise_on_failure=False)
+        print_error(result if isinstance(result, BaseException) else state.message)
+        return 1
     return 0
 
 

@@ -96,3 +96,7 @@ def test_organizations_refusing_fails_the_run_but_imports_and_builds(tmp_path, r
 
     assert "organizations:ListAccounts" in capsys.readouterr().err
     assert names(tmp_path) == {"123412340534": {"123412340534"}}
+    # The nightly build too: it builds, then fails the run.
+    assert run("focus", "build", "--full-refresh", exports=exports, aws="organizations = true") == 1
+    assert "organizations:ListAccounts" in capsys.readouterr().err
+    assert names(tmp_path) == {"123412340534": {"123412340534"}}
