@@ -13,6 +13,7 @@ from prefect.cache_policies import NONE
 
 from tasks import state
 from tasks.errors import ImportFailed
+from tasks.load import table_columns
 from tasks.locks import database_lock
 from tasks.logs import run_logger
 from tasks.publish import publish_focus
@@ -91,10 +92,8 @@ def summarize(database: Path) -> list[PeriodSummary]:
     """Rows and costs per provider, export and period of the FOCUS table; empty if it was never built."""
     if not database.exists():
         return []
-    schema, table = FOCUS_TABLE.split(".")
     with database_lock(database), duckdb.connect(str(database)) as con:
-        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                           [schema, table]).fetchone()[0]:
+        if not table_columns(con, *FOCUS_TABLE.split(".")):
             return []
         rows = con.execute(f"""
             SELECT ProviderName, x_SourceExport, x_BillingPeriod, count(*), sum(BilledCost), sum(EffectiveCost)

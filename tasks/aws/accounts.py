@@ -18,8 +18,8 @@ from prefect import task
 from openfinops.config import AwsAccountNames
 from tasks import state
 from tasks.errors import AccessError, ImportFailed
-from tasks.retries import RETRIES
 from tasks.logs import run_logger
+from tasks.retries import RETRIES
 
 from .columns import literal, quote
 from .settings import PROVIDER

@@ -55,7 +55,7 @@ def write_parquet(local: Path, file: DataFile, manifest: Manifest, import_id: st
         try:
             described = con.sql(f"DESCRIBE SELECT * FROM {scan_sql(local, manifest)}").fetchall()
         except duckdb.Error as exc:
-            raise DataFileError(f"{file.path}: {_diagnose(local, file, manifest, exc, con, {})}") from None
+            raise DataFileError(f"{file.path}: {_diagnose(local, file, manifest, exc, con, {}, {})}") from None
         header = [row[0] for row in described]
         source_types = {row[0]: row[1] for row in described}
         _check_columns(file, manifest, header)
@@ -74,7 +74,8 @@ def write_parquet(local: Path, file: DataFile, manifest: Manifest, import_id: st
                                     f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})").fetchall()
         except duckdb.Error as exc:
             out.unlink(missing_ok=True)
-            raise DataFileError(f"{file.path}: {_diagnose(local, file, manifest, exc, con, source_types)}") from None
+            raise DataFileError(f"{file.path}: {_diagnose(local, file, manifest, exc, con, source_types, types)}") \
+                from None
         return rows, types
     finally:
         con.close()
@@ -97,10 +98,11 @@ def _check_columns(file: DataFile, manifest: Manifest, header: list[str]) -> Non
 
 
 def _diagnose(local: Path, file: DataFile, manifest: Manifest, exc: BaseException, con: duckdb.DuckDBPyConnection,
-              source_types: dict[str, str]) -> str:
+              source_types: dict[str, str], types: dict[str, str]) -> str:
     """Say what is wrong with the file; a damaged gzip stream is the usual culprit, so check it.
     DuckDB names the local copy of a downloaded file: name the file as the manifest does instead.
-    `source_types` are the file's columns and their types as read, once known."""
+    `source_types` are the file's columns and their types as read, `types` the raw columns' types
+    (see `select_list`), once known."""
     if local.name.endswith(".gz"):
         try:
             with gzip.open(local, "rb") as stream:
@@ -110,7 +112,7 @@ def _diagnose(local: Path, file: DataFile, manifest: Manifest, exc: BaseExceptio
             return f"corrupt or truncated gzip file ({gz_exc})"
     detail = _first_line(exc).replace(str(local), file.key)
     if isinstance(exc, duckdb.ConversionException):
-        bad_value = _first_bad_value(con, local, manifest, source_types)
+        bad_value = _first_bad_value(con, local, manifest, source_types, types)
         return bad_value or f"a value does not match its column type ({detail})"
     return f"cannot read as {manifest.file_format.upper()} ({detail})"
 
@@ -120,7 +122,7 @@ TYPE_NOUNS = {"decimal": "a decimal", "timestamp": "a timestamp", "bigint": "an 
 
 
 def _first_bad_value(con: duckdb.DuckDBPyConnection, local: Path, manifest: Manifest,
-                     source_types: dict[str, str]) -> str | None:
+                     source_types: dict[str, str], types: dict[str, str]) -> str | None:
     """`column <name>, row <n>: <value> is not <type>` for the first row, in file order, holding a
     value that does not cast to its column's type; None if there is none.
 
@@ -128,7 +130,6 @@ def _first_bad_value(con: duckdb.DuckDBPyConnection, local: Path, manifest: Mani
     read once more, only on this error path: per cast column, the first row whose value fails
     try_cast though it is not empty (empty cells are NULL, as in `select_list`).
     """
-    _, types = select_list(list(source_types), source_types, dict(manifest.columns), manifest.cur_version)
     rename = v1_column_name if manifest.cur_version == "v1" else snake_case
     checks = []  # (column as the file spells it, its type, the SQL condition of a bad value)
     for column, source_type in source_types.items():

@@ -4,7 +4,6 @@ else the id; the same in every period, after an incremental build as after a ful
 from __future__ import annotations
 
 import gzip
-import os
 from pathlib import Path
 
 import duckdb
@@ -17,8 +16,9 @@ from conftest import REAL, write_real_v1
 
 
 @pytest.fixture
-def run(tmp_path, monkeypatch):
-    """`finops --config <config.toml> ...` with the given [aws] keys and exports; returns the exit code."""
+def run(tmp_path):
+    """`finops --config <config.toml> ...` with the given [aws] keys and exports; returns the exit code.
+    (`--config` sets OPEN_FINOPS_CONFIG; conftest's isolated_config restores it after the test.)"""
     def finops(*args: str, exports: list[dict], aws: str = "") -> int:
         config = tmp_path / "config.toml"
         config.write_text(f'[project]\ndata_dir = "{tmp_path / "data"}"\n[aws]\n{aws}\n' + "".join(
@@ -26,7 +26,6 @@ def run(tmp_path, monkeypatch):
             for e in exports))
         return main(["--config", str(config), *args])
 
-    monkeypatch.setenv("OPEN_FINOPS_CONFIG", os.environ.get("OPEN_FINOPS_CONFIG", ""))  # main() sets it
     return finops
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import os
 
 import duckdb
 import pytest
@@ -19,9 +18,8 @@ CUR = REAL / "focus-converters-legacy-cur-2023-11.csv.gz"
 
 
 @pytest.fixture
-def finops(tmp_path, monkeypatch):
+def finops(tmp_path):
     """`finops --data-dir <tmp>/data ...`; returns the exit code."""
-    monkeypatch.setenv("OPEN_FINOPS_CONFIG", os.environ.get("OPEN_FINOPS_CONFIG", ""))  # main() may set it
     return lambda *args: main(["--data-dir", str(tmp_path / "data"), *args])
 
 

@@ -18,13 +18,19 @@ listed as (
     select * from {{ ref('stg_finops_state__account_names') }}
 ),
 
+-- one pass over the cost rows: the few distinct account pairs of each period
+account_rows as materialized (
+    select distinct x_Provider, x_BillingPeriod, BillingAccountId, BillingAccountName, SubAccountId, SubAccountName
+    from costs
+),
+
 accounts as (
     select x_Provider as provider, BillingAccountId as account_id, BillingAccountName as account_name,
         x_BillingPeriod as billing_period
-    from costs
+    from account_rows
     union all
     select x_Provider, SubAccountId, SubAccountName, x_BillingPeriod
-    from costs
+    from account_rows
     where SubAccountId is not null
 ),
 

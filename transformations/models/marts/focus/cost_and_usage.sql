@@ -39,10 +39,21 @@ loaded_periods as (
     from {{ this }}
 ),
 
-built_accounts as (
+built_accounts as materialized (
     select distinct
         x_Provider, x_SourceExport, x_BillingPeriod, BillingAccountId, BillingAccountName, SubAccountId, SubAccountName
     from {{ this }}
+),
+
+-- every (account, name) a period was built with, to compare with the current names
+built_names as (
+    select x_Provider as provider, x_SourceExport, x_BillingPeriod, BillingAccountId as account_id,
+        BillingAccountName as account_name
+    from built_accounts
+    union
+    select x_Provider, x_SourceExport, x_BillingPeriod, SubAccountId, SubAccountName
+    from built_accounts
+    where SubAccountId is not null
 ),
 
 changed_periods as (
@@ -50,16 +61,9 @@ changed_periods as (
     from costs
     anti join loaded_periods using (x_Provider, x_SourceExport, x_BillingPeriod, x_ImportId)
     union
-    select built_accounts.x_Provider, built_accounts.x_SourceExport, built_accounts.x_BillingPeriod
-    from built_accounts
-    left join account_names as billing_accounts
-        on billing_accounts.provider = built_accounts.x_Provider
-        and billing_accounts.account_id = built_accounts.BillingAccountId
-    left join account_names as sub_accounts
-        on sub_accounts.provider = built_accounts.x_Provider
-        and sub_accounts.account_id = built_accounts.SubAccountId
-    where built_accounts.BillingAccountName is distinct from billing_accounts.account_name
-        or built_accounts.SubAccountName is distinct from sub_accounts.account_name
+    select provider, x_SourceExport, x_BillingPeriod
+    from built_names
+    anti join account_names using (provider, account_id, account_name)
 ),
 
 costs_to_build as (
