@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import flow
 from prefect.states import Failed, State
 
 from openfinops.config import load_config
-from tasks.aws.accounts import refresh_account_names
-from tasks.transform import build_focus
+from tasks.accounts import refresh_account_names
+from tasks.focus import build_focus
 
 
 @flow(name="focus-build")
@@ -17,8 +15,12 @@ def focus_build(data_dir: str | None = None, full_refresh: bool = False) -> list
     """Run dbt: the periods whose raw rows changed (or whose account names did) are rebuilt, tests and
     reconciliation checks run. An account list that cannot be read fails the run, after the build."""
     config = load_config().with_overrides(data_dir)
-    named = refresh_account_names(config.aws_account_names, config.database, return_state=True)
-    summary = [s.__dict__ for s in build_focus(Path(config.data_dir), full_refresh)]
-    if named.is_failed():
-        return Failed(message=f"account names: {named.result(raise_on_failure=False)}", data=summary)
+    # Every provider whose settings say where account names come from (see openfinops.providers).
+    named = {key: refresh_account_names(key, settings.account_names, config.database, return_state=True)
+             for key, settings in config.providers.items() if hasattr(settings, "account_names")}
+    summary = [s.__dict__ for s in build_focus(config.data_dir, full_refresh)]
+    failures = [f"{key} account names: {state.result(raise_on_failure=False)}"
+                for key, state in named.items() if state.is_failed()]
+    if failures:
+        return Failed(message="\n".join(failures), data=summary)
     return summary

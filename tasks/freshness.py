@@ -8,7 +8,7 @@ from prefect import task
 from prefect.cache_policies import NONE
 from prefect.events import emit_event
 
-from tasks.logs import run_logger
+from openfinops.logs import run_logger
 
 STALE_EVENT = "finops.export.stale"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect.cache_policies import NONE
 from prefect.tasks import exponential_backoff
 
-from tasks.errors import is_transient
+from openfinops.errors import is_transient
 
 
 def _retry_transient(task, task_run, state) -> bool:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from openfinops.config import AwsExport, Config, ConfigError, load_config, parse_exports
+from openfinops.config import Config, ConfigError, load_config
+from openfinops.providers.aws.config import AwsExport, parse_exports
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -57,7 +58,7 @@ def test_defaults_without_file_or_environment(tmp_path):
     config = load_config(tmp_path / "missing.toml", {})
     assert config == Config()
     assert config.data_dir == Path("data")
-    assert config.aws_exports == ()
+    assert config.provider("aws").exports == ()
     assert config.database == Path("data") / "finops.duckdb"
 
 
@@ -79,22 +80,22 @@ def test_toml_values(config_file):
 
     assert config.data_dir == Path("/srv/finops")
     assert config.database == Path("/srv/finops/finops.duckdb")
-    assert config.aws_exports == (
+    assert config.provider("aws").exports == (
         AwsExport(name="cur2-payer", cur_version="v2", bucket="my-billing-bucket", prefix="/exports/",
                   region="eu-west-1"),
         AwsExport(name="legacy-cur", cur_version="v1", path="./exports/cur"),
         AwsExport(name="focus.daily", cur_version="focus", bucket="focus-bucket",
                   endpoint_url="http://127.0.0.1:9000"),
     )
-    assert [e.table_name for e in config.aws_exports] == ["cur2_payer", "legacy_cur", "focus_daily"]
-    assert [e.location for e in config.aws_exports] == [
+    assert [e.table_name for e in config.provider("aws").exports] == ["cur2_payer", "legacy_cur", "focus_daily"]
+    assert [e.location for e in config.provider("aws").exports] == [
         "s3://my-billing-bucket/exports", "./exports/cur", "s3://focus-bucket"]
 
 
 def test_environment_overrides_toml(config_file):
     config = load_config(config_file, {"OPEN_FINOPS_PROJECT_DATA_DIR": "/env/data", "UNRELATED": "x"})
     assert config.data_dir == Path("/env/data")
-    assert len(config.aws_exports) == 3  # untouched
+    assert len(config.provider("aws").exports) == 3  # untouched
 
 
 def test_cli_flag_overrides_environment_and_toml(config_file):
@@ -102,7 +103,7 @@ def test_cli_flag_overrides_environment_and_toml(config_file):
 
     assert config.with_overrides(data_dir="/cli/data").data_dir == Path("/cli/data")
     assert config.with_overrides(data_dir=Path("/cli/data")).database == Path("/cli/data/finops.duckdb")
-    assert config.with_overrides(data_dir="/cli/data").aws_exports == config.aws_exports
+    assert config.with_overrides(data_dir="/cli/data").provider("aws").exports == config.provider("aws").exports
     # no flag given: the environment value stays
     assert config.with_overrides(data_dir=None) is config
     assert config.with_overrides().data_dir == Path("/env/data")
@@ -113,15 +114,15 @@ def test_exports_from_environment_json_replace_the_toml_list(config_file):
 
     config = load_config(config_file, {"OPEN_FINOPS_AWS_EXPORTS": json.dumps(exports)})
 
-    assert config.aws_exports == (AwsExport(name="from-env", cur_version="v1", bucket="b", prefix="cur"),)
+    assert config.provider("aws").exports == (AwsExport(name="from-env", cur_version="v1", bucket="b", prefix="cur"),)
     assert config.data_dir == Path("/srv/finops")
 
 
 def test_exports_from_environment_without_a_file(tmp_path):
     env = {"OPEN_FINOPS_AWS_EXPORTS": '[{"name": "a", "path": "/x"}, {"name": "b", "bucket": "bk"}]'}
     config = load_config(tmp_path / "missing.toml", env)
-    assert [(e.name, e.cur_version) for e in config.aws_exports] == [("a", "v2"), ("b", "v2")]
-    assert load_config(tmp_path / "missing.toml", {"OPEN_FINOPS_AWS_EXPORTS": "[]"}).aws_exports == ()
+    assert [(e.name, e.cur_version) for e in config.provider("aws").exports] == [("a", "v2"), ("b", "v2")]
+    assert load_config(tmp_path / "missing.toml", {"OPEN_FINOPS_AWS_EXPORTS": "[]"}).provider("aws").exports == ()
 
 
 def test_exports_environment_not_json(tmp_path):
@@ -227,18 +228,18 @@ def test_location_never_shows_more_than_bucket_and_prefix():
 def test_select_aws_exports(config_file):
     config = load_config(config_file, {})
 
-    assert config.select_aws_exports() == config.aws_exports
-    assert [e.name for e in config.select_aws_exports(["legacy-cur"])] == ["legacy-cur"]
+    assert config.provider("aws").select() == config.provider("aws").exports
+    assert [e.name for e in config.provider("aws").select(["legacy-cur"])] == ["legacy-cur"]
     with pytest.raises(ConfigError) as info:
-        config.select_aws_exports(["legacy_cur"])
+        config.provider("aws").select(["legacy_cur"])
     assert str(info.value) == "unknown AWS export(s): legacy_cur (configured: cur2-payer, legacy-cur, focus.daily)"
     # one-off sources (CLI) replace the configured exports and are validated the same way
-    assert config.select_aws_exports(sources=[{"name": "one-off", "cur_version": "v1", "path": "/x"}]) == (
+    assert config.provider("aws").select(sources=[{"name": "one-off", "cur_version": "v1", "path": "/x"}]) == (
         AwsExport(name="one-off", cur_version="v1", path="/x"),)
     with pytest.raises(ConfigError, match=r"^command line: aws export 'one-off' has unknown keys: report"):
-        config.select_aws_exports(sources=[{"name": "one-off", "path": "/x", "report": "y"}])
+        config.provider("aws").select(sources=[{"name": "one-off", "path": "/x", "report": "y"}])
     with pytest.raises(ConfigError, match=r"^no AWS exports configured"):
-        Config().select_aws_exports()
+        Config().provider("aws").select()
 
 
 def test_example_config_parses():
@@ -249,9 +250,9 @@ def test_example_config_parses():
     config = load_config(example, {})
 
     assert config.data_dir == Path("./data")
-    assert config.aws_exports, "the example should show at least one export"
-    assert {e.cur_version for e in config.aws_exports} <= {"v1", "v2", "focus"}
-    for export in config.aws_exports:
+    assert config.provider("aws").exports, "the example should show at least one export"
+    assert {e.cur_version for e in config.provider("aws").exports} <= {"v1", "v2", "focus"}
+    for export in config.provider("aws").exports:
         assert bool(export.bucket) != bool(export.path)
 
 
@@ -284,11 +285,11 @@ def test_exports_environment_object_instead_of_list(tmp_path):
 def test_sample_exports_stand_in_when_nothing_is_configured(tmp_path):
     config = load_config(tmp_path / "none.toml", {"OPEN_FINOPS_PROJECT_DATA_DIR": str(tmp_path / "data")})
     with pytest.raises(ConfigError, match="run `finops demo`"):
-        config.select_aws_exports()
+        config.provider("aws").select(samples=config.samples)
 
     (tmp_path / "data" / "samples").mkdir(parents=True)
 
-    assert [(e.name, e.cur_version, e.path) for e in config.select_aws_exports()] == [
+    assert [(e.name, e.cur_version, e.path) for e in config.provider("aws").select(samples=config.samples)] == [
         ("demo-cur-v1", "v1", str(tmp_path / "data" / "samples" / "cur-v1")),
         ("demo-cur2", "v2", str(tmp_path / "data" / "samples" / "cur2"))]
 
@@ -296,7 +297,7 @@ def test_sample_exports_stand_in_when_nothing_is_configured(tmp_path):
 def test_recent_periods_are_the_last_closed_months():
     from datetime import date
 
-    from tasks.periods import recent_periods, resolve_period
+    from openfinops.periods import recent_periods, resolve_period
 
     assert recent_periods(3, date(2026, 2, 10)) == ("2025-11", "2025-12", "2026-01")
     assert resolve_period("current", date(2026, 2, 10)) == "2026-02"
@@ -312,7 +313,7 @@ def test_single_export_keys_read_as_one_export_next_to_the_list(tmp_path):
                             'cur_version = "v1"\n'
                             '[[aws.exports]]\nname = "cur2"\npath = "/exports"\n')
 
-    assert load_config(path, {}).aws_exports == (
+    assert load_config(path, {}).provider("aws").exports == (
         AwsExport(name="cur2", path="/exports"),
         AwsExport(name="payer-cur", cur_version="v1", bucket="payer-billing", prefix="cur"))
 
@@ -322,7 +323,7 @@ def test_single_export_from_the_environment(tmp_path):
            "OPEN_FINOPS_AWS_EXPORT_NAME": "cur2-payer", "OPEN_FINOPS_AWS_CUR_VERSION": "v2",
            "OPEN_FINOPS_AWS_REGION": "eu-west-1"}
 
-    assert load_config(tmp_path / "missing.toml", env).aws_exports == (
+    assert load_config(tmp_path / "missing.toml", env).provider("aws").exports == (
         AwsExport(name="cur2-payer", cur_version="v2", bucket="payer-billing", prefix="exports", region="eu-west-1"),)
 
 
@@ -339,13 +340,13 @@ def test_single_export_named_like_a_listed_one_is_rejected(tmp_path):
 
 # --------------------------------------------------------------------------- account names
 def test_account_names_sources(tmp_path):
-    from openfinops.config import AwsAccountNames
+    from openfinops.providers.aws.config import AwsAccountNames
 
-    assert load_config(tmp_path / "missing.toml", {}).aws_account_names == AwsAccountNames()
+    assert load_config(tmp_path / "missing.toml", {}).provider("aws").account_names == AwsAccountNames()
     path = _write(tmp_path, '[aws]\naccount_names_file = "accounts.csv"\norganizations = true\n')
-    assert load_config(path, {}).aws_account_names == AwsAccountNames(Path("accounts.csv"), True)
+    assert load_config(path, {}).provider("aws").account_names == AwsAccountNames(Path("accounts.csv"), True)
     env = {"OPEN_FINOPS_AWS_ORGANIZATIONS": "false", "OPEN_FINOPS_AWS_ACCOUNT_NAMES_FILE": "/etc/names.csv"}
-    assert load_config(path, env).aws_account_names == AwsAccountNames(Path("/etc/names.csv"), False)
+    assert load_config(path, env).provider("aws").account_names == AwsAccountNames(Path("/etc/names.csv"), False)
     with pytest.raises(ConfigError, match="must be true or false, not 'maybe'"):
         load_config(path, {"OPEN_FINOPS_AWS_ORGANIZATIONS": "maybe"})
     with pytest.raises(ConfigError, match="must be true or false, not 'yes please'"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from tasks.aws.accounts import organization_accounts, read_names_file
-from tasks.errors import AccessError, ImportFailed
+from openfinops.errors import AccessError, ImportFailed
+from openfinops.providers.aws.accounts import organization_accounts, read_names_file
 
 
 def test_names_file_with_the_organizations_console_headers(tmp_path):

@@ -1,4 +1,4 @@
-"""Column naming and typing: legacy CUR, CUR 2.0 and FOCUS names onto the raw schema (tasks.aws.columns)."""
+"""Column naming and typing: legacy CUR, CUR 2.0 and FOCUS names onto the raw schema (openfinops.providers.aws.columns)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from tasks.aws.columns import column_type, quote, select_list, snake_case, tag_key, v1_column_name
-from tasks.aws.settings import DECIMAL_SQL
+from openfinops.providers.aws.columns import column_type, quote, select_list, snake_case, tag_key, v1_column_name
+from openfinops.importing.lineage import DECIMAL_SQL
 
 
 @pytest.mark.parametrize("header, expected", [

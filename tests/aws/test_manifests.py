@@ -3,7 +3,7 @@
 Exports are generated with the project's sample generator (openfinops.samples.aws_cur) or, for the
 AWS FOCUS export, built by hand from a few AWS rows of the FOCUS 1.0 sample data
 (tests/fixtures/aws/focus-1.0-aws-rows.csv). The local folder stands for s3://<bucket>/<prefix>,
-as tasks.aws.storage.export_filesystem does for an export configured with `path`.
+as openfinops.providers.aws.storage.export_filesystem does for an export configured with `path`.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ import pyarrow.parquet as pq
 import pytest
 from fsspec.implementations.local import LocalFileSystem
 
-from openfinops.config import AwsExport
+from openfinops.providers.aws.config import AwsExport
+from openfinops.errors import ManifestError
+from openfinops.providers.aws.columns import snake_case
+from openfinops.providers.aws.manifests import BrokenManifest, Manifest, discover, parse, resolve_key
+from openfinops.providers.aws.reader import write_parquet
 from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
-from tasks.aws.columns import snake_case
-from tasks.aws.manifests import BrokenManifest, Manifest, discover, parse, resolve_key
-from tasks.aws.reader import write_parquet
-from tasks.errors import ManifestError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "aws"
 FOCUS_ROWS = FIXTURES / "focus-1.0-aws-rows.csv"

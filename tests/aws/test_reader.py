@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from fsspec.implementations.local import LocalFileSystem
 
-from openfinops.config import AwsExport
+from openfinops.providers.aws.config import AwsExport
+from openfinops.errors import DataFileError
+from openfinops.providers.aws.manifests import Manifest, discover
+from openfinops.providers.aws.reader import write_parquet
 from openfinops.samples.aws_cur import write_cur_v2
-from tasks.aws.manifests import Manifest, discover
-from tasks.aws.reader import write_parquet
-from tasks.errors import DataFileError
 
 V1_HEADER = ["identity/LineItemId", "bill/PayerAccountId", "lineItem/LineItemType", "lineItem/UsageStartDate",
              "lineItem/UnblendedCost", "lineItem/UsageAmount", "resourceTags/user:Team"]

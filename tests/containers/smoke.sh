@@ -27,7 +27,7 @@ trap cleanup EXIT
 import sys
 from pathlib import Path
 from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
-from tasks.periods import recent_periods
+from openfinops.periods import recent_periods
 root = Path(sys.argv[1])
 write_cur_v1(root / "cur-v1", report="demo-cur-v1", periods=recent_periods(3), rows_per_period=500)
 write_cur_v2(root / "cur2", export="demo-cur2", periods=recent_periods(3), rows_per_period=500)

@@ -13,13 +13,13 @@ import boto3
 import duckdb
 import pytest
 
+from openfinops.periods import resolve_period
 from openfinops.samples.aws_cur import write_cur_v2
-from tasks.periods import resolve_period
 
 from .servers import FlakyS3, Receiver
 
 REPO = Path(__file__).resolve().parents[2]
-FINOPS = [sys.executable, "-m", "openfinops.cli"]
+FINOPS = [sys.executable, "-m", "cli"]
 PREFECT = [sys.executable, "-m", "prefect"]
 
 
@@ -131,7 +131,7 @@ def test_runs_started_together_queue_instead_of_crashing(stack):
 
 def test_corrupt_export_fails_the_run_and_notifies(stack):
     s3, period = stack["s3"], stack["period"]
-    prefix = f"cur2/payer-cur2"
+    prefix = "cur2/payer-cur2"
     manifest_key = f"{prefix}/metadata/BILLING_PERIOD={period}/payer-cur2-Manifest.json"
     manifest = json.loads(s3.get_object(Bucket="stack-billing", Key=manifest_key)["Body"].read())
     data_key = manifest["dataFiles"][0].split("/", 3)[3]

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from openfinops.cli import main
-from tasks.aws.accounts import organization_accounts
-
 from conftest import REAL, write_real_v1
+
+from cli import main
+from openfinops.providers.aws.accounts import organization_accounts
 
 
 @pytest.fixture

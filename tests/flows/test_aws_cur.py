@@ -16,8 +16,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
 from flows.aws_cur import aws_cur
+from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
 
 PERIODS = ("2026-08", "2026-09")
 ROWS = 300
@@ -266,7 +266,7 @@ def test_bad_file_in_restatement_keeps_old_rows_then_recovers(data_dir, exports)
 # committed the first file's rows to the raw table (load), before the import is recorded.
 CRASH_POINTS = {
     "extract": """
-        import tasks.aws.cur_source as cur_source
+        import openfinops.providers.aws.source as cur_source
         real = cur_source.write_parquet
         def dying(*args, **kwargs):
             real(*args, **kwargs)
@@ -293,11 +293,11 @@ def test_crash_mid_import_converges_on_next_run(data_dir, exports, tmp_path, poi
     first = loaded(data_dir, "demo_cur_v1")
     write_cur_v1(v1, periods=["2026-09"], rows_per_period=ROWS, revision=2)
 
-    crash = textwrap.dedent(f"""
+    crash = textwrap.dedent("""
         import os
         from pathlib import Path
-        from openfinops.config import AwsExport
-        from tasks.aws.imports import find_manifests, plan_imports, load_billing_period
+        from openfinops.providers.aws.config import AwsExport
+        from tasks.imports import find_manifests, plan_imports, load_billing_period
     """) + textwrap.dedent(CRASH_POINTS[point]) + textwrap.dedent(f"""
         export = AwsExport(name="demo-cur-v1", cur_version="v1", path={str(v1)!r})
         data = Path({str(data_dir)!r})

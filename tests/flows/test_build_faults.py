@@ -8,11 +8,10 @@ import io
 
 import duckdb
 import pytest
-
-import tasks.transform
-from openfinops.cli import main
-
 from conftest import REAL, write_real_v1
+
+import tasks.focus
+from cli import main
 
 CUR = REAL / "focus-converters-legacy-cur-2023-11.csv.gz"
 
@@ -26,17 +25,17 @@ def finops(tmp_path):
 def test_a_failed_build_is_retried_by_the_next_import_until_it_succeeds(tmp_path, finops, monkeypatch):
     write_real_v1(tmp_path / "exports", CUR, "real-cur", "2023-11")
     imp = ("aws", "import-cur", "--path", str(tmp_path / "exports"), "--export-name", "real-cur", "--cur-version", "v1")
-    publish = tasks.transform.publish_focus
+    publish = tasks.focus.publish_focus
 
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(tasks.transform, "publish_focus", disk_full)
+    monkeypatch.setattr(tasks.focus, "publish_focus", disk_full)
     assert finops(*imp) == 1
     assert finops(*imp) == 1  # the period is skipped, the build is not: it runs (and fails) again
     assert not (tmp_path / "data" / "published" / "current").exists()
 
-    monkeypatch.setattr(tasks.transform, "publish_focus", publish)
+    monkeypatch.setattr(tasks.focus, "publish_focus", publish)
     assert finops(*imp) == 0
     assert (tmp_path / "data" / "published" / "current").exists()
 

@@ -9,9 +9,9 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from cli import main
 from flows.aws_cur import aws_cur
 from flows.focus_build import focus_build
-from openfinops.cli import main
 from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
 
 REPO = Path(__file__).resolve().parents[2]

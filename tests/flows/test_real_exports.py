@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from openfinops.cli import main
-from tasks.aws.columns import v1_column_name
+from cli import main
+from openfinops.providers.aws.columns import v1_column_name
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "aws" / "real"
 DATA_FILES = {  # export -> (file, how to read it)

@@ -9,7 +9,7 @@ import time
 
 import duckdb
 
-from tasks.publish import KEEP_VERSIONS, READ_DATABASE, publish_focus
+from openfinops.focus.publish import KEEP_VERSIONS, READ_DATABASE, publish_focus
 
 
 def make_focus(database, rows: int, cost: str) -> None:

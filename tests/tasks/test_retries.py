@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from prefect import flow
 
-import tasks.aws.imports as imports
-from openfinops.config import AwsExport
-from tasks.errors import AccessError, DataFileError, ManifestError, is_transient
+import tasks.imports as imports
+from openfinops.providers.aws.config import AwsExport
+from openfinops.errors import AccessError, DataFileError, ManifestError, is_transient
 
 
 @pytest.mark.parametrize("exc, transient", [
@@ -30,18 +30,18 @@ def test_transient_or_permanent(exc, transient):
 def test_find_manifests_retries_only_transient_errors(monkeypatch, first_error, calls, completed):
     attempts = []
 
-    def discover(fs, root, export):
-        attempts.append(1)
-        if len(attempts) == 1:
-            raise first_error
-        return []
+    class FlakyExport(AwsExport):
+        def discover(self):
+            attempts.append(1)
+            if len(attempts) == 1:
+                raise first_error
+            return []
 
-    monkeypatch.setattr(imports, "discover", discover)
     task = imports.find_manifests.with_options(retry_delay_seconds=0, retry_jitter_factor=None)
 
     @flow
     def find() -> list:
-        return task(AwsExport(name="x", cur_version="v2", path="/nonexistent"))
+        return task(FlakyExport(name="x", cur_version="v2", path="/nonexistent"))
 
     state = find(return_state=True)
 

@@ -1,5 +1,0 @@
-import sys
-
-from openfinops.cli import main
-
-sys.exit(main())

@@ -1,0 +1,62 @@
+"""Local files DuckDB can read, from wherever an export's files live (any fsspec filesystem)."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, ContextManager, Iterator
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+from openfinops.errors import DataFileError
+
+
+def is_local(fs: fsspec.AbstractFileSystem) -> bool:
+    return isinstance(fs, LocalFileSystem)
+
+
+@contextmanager
+def local_copy(fs: fsspec.AbstractFileSystem, path: str, scratch: Path,
+               access_errors: Callable[[str], ContextManager[None]] | None = None) -> Iterator[Path]:
+    """A local file DuckDB can read: the file itself, a download, or the CSV inside a ZIP.
+
+    `access_errors(path)` wraps the download, to turn the provider SDK's errors into clear ones."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    made: list[Path] = []
+    try:
+        if is_local(fs):
+            local = Path(path)
+        else:
+            local = scratch / Path(path).name
+            with access_errors(path) if access_errors else _no_wrapping():
+                fs.get_file(path, str(local))
+            made.append(local)
+        if local.name.endswith(".zip"):
+            local = _unzip_single(local, scratch, display=path)
+            made.append(local)
+        yield local
+    finally:
+        for file in made:
+            file.unlink(missing_ok=True)
+
+
+def _unzip_single(archive: Path, scratch: Path, display: str) -> Path:
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            members = [m for m in zf.infolist() if not m.is_dir()]
+            if len(members) != 1:
+                raise DataFileError(f"{display}: expected one CSV in the ZIP, found {len(members)} files")
+            target = scratch / Path(members[0].filename).name
+            with zf.open(members[0]) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst, length=1 << 20)
+            return target
+    except zipfile.BadZipFile as exc:
+        raise DataFileError(f"{display}: not a valid ZIP file ({exc})") from None
+
+
+@contextmanager
+def _no_wrapping() -> Iterator[None]:
+    yield

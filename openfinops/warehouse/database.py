@@ -1,0 +1,21 @@
+"""The project's DuckDB database: connection settings for moving billing data, and table lookups."""
+
+from __future__ import annotations
+
+import duckdb
+
+# Every DuckDB connection that moves billing data (read, load, publish, export) uses these.
+# DuckDB caches pages up to 80% of RAM by default; moving data needs far less, and what the
+# pipeline holds must not grow with the size of the export. Row order means nothing in a bill:
+# not keeping it lets DuckDB read, insert and write Parquet in parallel in bounded memory.
+DUCKDB_CONFIG = {"memory_limit": "1GB", "preserve_insertion_order": False}
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, dataset: str, table: str) -> dict[str, str]:
+    """The columns of `dataset.table` and their SQL types, in table order, without dlt's own;
+    empty if there is no such table yet."""
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? AND NOT starts_with(column_name, '_dlt_') "
+        "ORDER BY ordinal_position", [dataset, table]).fetchall()
+    return dict(rows)
