@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from openfinops.config import ConfigError, load_config
 from openfinops.periods import resolve_period
 from openfinops.providers.aws.config import CUR_VERSIONS
 
-from .display import human_bytes, import_progress, print_error, print_focus_summary, print_import_summary
-from .logs import printed_output_logged
+from . import imports
+from .display import human_bytes, print_error
+
+if TYPE_CHECKING:
+    from prefect import Flow
+
 
 
 def register(nouns: argparse._SubParsersAction) -> None:
@@ -70,42 +72,30 @@ def _one_off(args: argparse.Namespace) -> list[dict] | None:
 def import_cur(args: argparse.Namespace) -> int:
     sources = _one_off(args)
     config = load_config().with_overrides(args.data_dir)
-    config.provider("aws").select(args.exports, sources, config.samples)  # fail fast, exit 2
-    return run_import(args, exports=args.exports, period=args.period, data_dir=args.data_dir, sources=sources,
-                      build=args.build)
+    aws = config.provider("aws")
+    selected = aws.select(args.exports, sources, config.samples)  # fail fast, exit 2
+    return imports.import_billing(args, "aws", _aws_cur, selected, aws.account_names, config, exports=args.exports,
+                                  period=args.period, data_dir=args.data_dir, sources=sources, build=args.build)
 
 
 def run_import(args: argparse.Namespace, **parameters) -> int:
-    """Run the aws-cur flow with a live progress line, then print its summary and one line per error;
-    the exit code."""
-    from flows.aws_cur import aws_cur
+    """Run the aws-cur flow without first looking for anything new (the demo always has some); the
+    exit code."""
+    return imports.run_import(args, "aws", _aws_cur, **parameters)
 
-    from .temporary_server import start_temporary_server
 
-    start_temporary_server(None if args.verbose else args.log_file)
-    with import_progress(), printed_output_logged():
-        state = aws_cur(**parameters, return_state=True)
-    results = state.result(raise_on_failure=False)
-    if isinstance(results, BaseException):
-        print_error(f"import failed: {results}")
-        return 1
-    print_import_summary(results)
-    problems = [f"{r['export']} {r['billing_period']}: {r['error']}" for r in results if r["status"] == "failed"]
-    for problem in problems:
-        print_error(problem)
-    # The run's message has a line per failed step; the one listing the failed periods is printed above.
-    for line in (state.message or "").splitlines() if state.is_failed() else ():
-        if not (problems and all(problem in line for problem in problems)):
-            print_error(line)
-    if parameters.get("build", True):
-        print_focus_summary(parameters.get("data_dir"))
-    return 1 if state.is_failed() else 0
+def _aws_cur() -> Flow:
+    from flows.aws_cur import aws_cur  # when it runs: it imports Prefect's engine, dlt and more
+
+    return aws_cur
 
 
 def list_manifests(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
     from openfinops.errors import ImportFailed
-    from openfinops.importing.exports import BrokenManifest
-    from openfinops.warehouse import state
+    from openfinops.importing.planning import plan_periods
 
     config = load_config().with_overrides(args.data_dir)
     exports = config.provider("aws").select(args.exports, _one_off(args), config.samples)
@@ -119,23 +109,22 @@ def list_manifests(args: argparse.Namespace) -> int:
     table.add_column("status", no_wrap=True)
     problems = []
     for export in exports:
-        known = state.read_state(config.database, export.provider, export.name)
         try:
             found = export.discover()
         except ImportFailed as exc:
             table.add_row(export.name, "", "", "", "", "[red]error[/]")
             problems.append(f"{export.name}: {exc}")
             continue
-        for m in found:
-            if isinstance(m, BrokenManifest):
+        for planned in plan_periods(export, found, config.database):
+            m = planned.manifest
+            if planned.status == "error":
                 table.add_row(m.export, m.billing_period, "", "", "", "[red]error[/]")
                 problems.append(f"{m.export} {m.billing_period}: {m.error}")
                 continue
-            status = state.status(known.get(m.billing_period), m.fingerprint)
             label = {"new": "[green]new[/]", "changed": "[yellow]changed since import[/]",
-                     "unchanged": "already imported"}[status]
-            table.add_row(m.export, m.billing_period, m.manifest_id, str(len(m.files)), human_bytes(m.total_bytes),
-                          label)
+                     "unchanged": "already imported"}[planned.status]
+            table.add_row(export.name, m.billing_period, m.manifest_id, str(len(m.files)),
+                          human_bytes(m.total_bytes), label)
     Console().print(table)
     for problem in problems:
         print_error(problem)

@@ -8,7 +8,6 @@ from pathlib import Path
 from openfinops.config import Config, load_config
 from openfinops.periods import recent_periods
 from openfinops.providers.aws.config import sample_exports
-from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
 
 from .aws import run_import
 
@@ -20,6 +19,8 @@ def register(nouns: argparse._SubParsersAction) -> None:
 
 
 def demo(args: argparse.Namespace) -> int:
+    from openfinops.samples.aws_cur import write_cur_v1  # pyarrow: imported only when used
+
     config = load_config().with_overrides(args.data_dir)
     periods = write_samples(config, args.rows)
     sources = [{"name": e.name, "cur_version": e.cur_version, "path": e.path} for e in sample_exports(config.samples)]
@@ -36,6 +37,8 @@ def demo(args: argparse.Namespace) -> int:
 
 def write_samples(config: Config, rows: int = 2000) -> tuple[str, ...]:
     """Write the sample exports for the last three closed months; returns those periods."""
+    from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
+
     periods = recent_periods(3)
     v1, v2 = sample_exports(config.samples)
     print(f"Writing sample exports ({', '.join(periods)}) to {config.samples}")

@@ -50,8 +50,9 @@ def import_progress() -> Iterator[None]:
             progress.install(None)
 
 
-def print_import_summary(results: list[dict]) -> None:
-    table = Table(title="AWS billing import", title_justify="left")
+def print_import_summary(results: list[dict], provider: str) -> None:
+    """One row per billing period of a `provider`'s import run, then the totals."""
+    table = Table(title=f"Billing import ({provider})", title_justify="left")
     for column, justify in (("export", "left"), ("period", "left"), ("outcome", "left"), ("files", "right"),
                             ("size", "right"), ("rows", "right"), ("cost", "right")):
         table.add_column(column, justify=justify)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from openfinops.config import load_config
 
-REPO = Path(os.environ.get("OPEN_FINOPS_HOME", Path(__file__).resolve().parents[2]))
+REPO = Path(os.environ.get("OPEN_FINOPS_HOME", Path(__file__).resolve().parents[1]))  # holds prefect.yaml
 
 
 def register(nouns: argparse._SubParsersAction) -> None:
@@ -85,9 +85,20 @@ def server_up(args: argparse.Namespace) -> int:
     # finops commands) use it instead of a temporary one.
     subprocess.run([*prefect, "config", "set", f"PREFECT_API_URL={api_url}"], check=True, capture_output=True)
     print(f"Prefect UI: http://127.0.0.1:{args.port}  (logs in {run_dir})")
-    print("Deployments: aws-cur/monthly, aws-cur/daily, focus-build/nightly on work pool "
-          f"{WORK_POOL}; try `.venv/bin/prefect deployment run aws-cur/monthly`")
+    deployments = deployment_names()
+    print(f"Deployments: {', '.join(deployments)} on work pool {WORK_POOL}; "
+          f"try `.venv/bin/prefect deployment run {deployments[0]}`")
     return 0
+
+
+def deployment_names(repo: Path = REPO) -> list[str]:
+    """`<flow name>/<deployment name>` of every deployment in prefect.yaml, in its order."""
+    import yaml
+    from prefect.flows import load_flow_from_entrypoint
+
+    deployments = yaml.safe_load((repo / "prefect.yaml").read_text())["deployments"]
+    flows = {d["entrypoint"]: load_flow_from_entrypoint(str(repo / d["entrypoint"])).name for d in deployments}
+    return [f"{flows[d['entrypoint']]}/{d['name']}" for d in deployments]
 
 
 def _alive(pid_file: Path) -> bool:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 from prefect import task
 from prefect.cache_policies import NONE
 from prefect.events import emit_event
 
+from openfinops.importing.planning import delivery_age_hours
 from openfinops.logs import run_logger
 
 STALE_EVENT = "finops.export.stale"
@@ -18,8 +17,7 @@ def check_freshness(provider: str, export: str, manifests: list, stale_after_hou
                     now: float | None = None) -> bool:
     """Emit `finops.export.stale` (an automation turns it into a notification) when the newest
     manifest is older than the window; True when the export is fresh."""
-    newest_delivery = max((getattr(m, "written_at", 0.0) for m in manifests), default=0.0)
-    age_hours = ((now or time.time()) - newest_delivery) / 3600 if newest_delivery else None
+    age_hours = delivery_age_hours(manifests, now)
     if age_hours is not None and age_hours <= stale_after_hours:
         return True
     message = (f"{provider} export {export!r} has delivered nothing new for {age_hours:.0f} hours "

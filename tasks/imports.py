@@ -40,8 +40,7 @@ def load_billing_period(export: BillingExport, planned: PlannedImport, data_dir:
     if planned.status == state.UNCHANGED:
         logger.info("%s %s: manifest %s already imported, skipped", export.name, manifest.billing_period,
                     manifest.manifest_id)
-        return PeriodResult(export.name, manifest.billing_period, "skipped", manifest.manifest_id, len(manifest.files),
-                            manifest.total_bytes, planned.previous.rows_loaded, planned.previous.cost_total)
+        return PeriodResult.skipped(export.name, manifest, planned.previous)
     loaded = load_period(export, manifest, data_dir)
     outcome = "replaced" if planned.status == state.CHANGED else "imported"
     logger.info("%s %s: %s manifest %s: %d files, %d bytes, %d rows, cost %s", export.name,

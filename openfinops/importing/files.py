@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, ContextManager, Iterator
 
@@ -31,7 +31,7 @@ def local_copy(fs: fsspec.AbstractFileSystem, path: str, scratch: Path,
             local = Path(path)
         else:
             local = scratch / Path(path).name
-            with access_errors(path) if access_errors else _no_wrapping():
+            with access_errors(path) if access_errors else nullcontext():
                 fs.get_file(path, str(local))
             made.append(local)
         if local.name.endswith(".zip"):
@@ -55,8 +55,3 @@ def _unzip_single(archive: Path, scratch: Path, display: str) -> Path:
             return target
     except zipfile.BadZipFile as exc:
         raise DataFileError(f"{display}: not a valid ZIP file ({exc})") from None
-
-
-@contextmanager
-def _no_wrapping() -> Iterator[None]:
-    yield

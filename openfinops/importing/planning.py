@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +32,12 @@ class PeriodResult:
     cost: Decimal | None = None
     error: str | None = None
 
+    @classmethod
+    def skipped(cls, export: str, manifest: Manifest, previous: state.ImportRecord) -> PeriodResult:
+        """A period whose manifest was imported already: what that import loaded."""
+        return cls(export, manifest.billing_period, "skipped", manifest.manifest_id, len(manifest.files),
+                   manifest.total_bytes, previous.rows_loaded, previous.cost_total)
+
     def as_dict(self) -> dict:
         return asdict(self)
 
@@ -51,3 +58,9 @@ def plan_periods(export: BillingExport, manifests: list[Manifest | BrokenManifes
             previous = known.get(manifest.billing_period)
             plan.append(PlannedImport(manifest, state.status(previous, manifest.fingerprint), previous))
     return plan
+
+
+def delivery_age_hours(manifests: list[Manifest | BrokenManifest], now: float | None = None) -> float | None:
+    """Hours since the export's newest delivery (None: it never delivered)."""
+    newest = max((getattr(m, "written_at", 0.0) for m in manifests), default=0.0)
+    return ((now or time.time()) - newest) / 3600 if newest else None

@@ -32,7 +32,7 @@ def database_lock(database: Path, timeout_s: float = 6 * 3600) -> Iterator[None]
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise TimeoutError(f"{database}: still locked by another writer after {timeout_s:.0f} s")
+                        raise TimeoutError(f"{database}: still locked by another writer after {timeout_s:g} s")
                     time.sleep(1)
         try:
             yield

@@ -126,6 +126,18 @@ def record_import(con: duckdb.DuckDBPyConnection, *, provider: str, export: str,
     )
 
 
+def read_account_names(database: Path, provider: str) -> dict[str, tuple[str, str]]:
+    """The provider's stored account list: account id -> (name, where it came from)."""
+    if not database.exists():
+        return {}
+    with database_lock(database), duckdb.connect(str(database), read_only=True) as con:
+        if not _has_table(con, "account_names"):
+            return {}
+        rows = con.execute(f"SELECT account_id, account_name, source FROM {ACCOUNT_NAMES} WHERE provider = ?",
+                           [provider]).fetchall()
+    return {account_id: (name, source) for account_id, name, source in rows}
+
+
 def replace_account_names(database: Path, provider: str, names: dict[str, tuple[str, str]]) -> bool:
     """Make `names` (account id -> (name, source)) the provider's account list; True if it changed."""
     rows = [(provider, account_id, name, source) for account_id, (name, source) in sorted(names.items())]
@@ -184,5 +196,9 @@ def focus_is_current(database: Path) -> bool:
 
 
 def _has_import_state(con: duckdb.DuckDBPyConnection) -> bool:
-    return con.execute("SELECT count(*) FROM information_schema.tables "
-                       "WHERE table_schema = ? AND table_name = 'import_state'", [SCHEMA]).fetchone()[0] > 0
+    return _has_table(con, "import_state")
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                       [SCHEMA, table]).fetchone()[0] > 0

@@ -151,21 +151,21 @@ def _failing_build(data_dir, full_refresh: bool = False):
 
 def test_a_failed_focus_build_is_one_line_without_a_summary(capsys, monkeypatch, data_dir, export):
     """The table was never built: no FOCUS summary (it used to crash on the missing table)."""
-    monkeypatch.setattr("flows.aws_cur.build_focus", _failing_build)
+    monkeypatch.setattr("flows.billing_import.build_focus", _failing_build)
     monkeypatch.setattr("flows.focus_build.build_focus", _failing_build)
-    message = "finops: dbt build of focus.cost_and_usage failed: cost_and_usage: Binder Error: no column Foo"
+    message = "dbt build of focus.cost_and_usage failed: cost_and_usage: Binder Error: no column Foo"
 
     code, out, err = cli_streams(capsys, "--data-dir", str(data_dir), "aws", "import-cur", "--path", str(export),
                                  "--export-name", "demo-cur-v1", "--cur-version", "v1")
 
     assert code == 1
     assert "2 imported" in out and "focus.cost_and_usage" not in out
-    assert err.splitlines() == [message]
+    assert err.splitlines() == [f"finops: FOCUS build: {message}"]  # the import run's line names the failed step
 
     code, out, err = cli_streams(capsys, "--data-dir", str(data_dir), "focus", "build")
 
     assert code == 1
-    assert (out, err.splitlines()) == ("", [message])
+    assert (out, err.splitlines()) == ("", [f"finops: {message}"])
 
 
 def test_an_unexpected_error_is_one_line_and_a_traceback_in_the_log(capsys, data_dir):

@@ -15,6 +15,7 @@ import pytest
 
 from openfinops.periods import resolve_period
 from openfinops.samples.aws_cur import write_cur_v2
+from openfinops.warehouse.locks import database_lock
 
 from .servers import FlakyS3, Receiver
 
@@ -114,7 +115,7 @@ def test_registering_twice_leaves_one_of_each(stack):
     pools = api(stack, "sorted(p.name for p in client.read_work_pools())")
     blocks = api(stack, "sorted(b.name for b in client.read_block_documents() if b.name == 'finops-alerts')")
     assert deployments == ["daily", "monthly", "nightly"]
-    assert automations == ["finops: export silent", "finops: import failed"]
+    assert automations == ["finops: FOCUS build failed", "finops: export silent", "finops: import failed"]
     assert pools == ["finops-process"]
     assert blocks == ["finops-alerts"]
 
@@ -160,3 +161,29 @@ def _wait_for_terminal(stack, ids: list[str], timeout: float = 540) -> list[str]
         if all(s in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") for s in states) or time.monotonic() > deadline:
             return states
         time.sleep(3)
+
+
+def test_failed_focus_build_notifies_as_a_build_failure(stack):
+    """A nightly build whose reconciliation test fails says so: not "import failed"."""
+    with database_lock(stack["database"]), duckdb.connect(str(stack["database"])) as con:
+        [(table,)] = con.execute("SELECT raw_table FROM finops_state.import_state WHERE rows_loaded > 0 "
+                                 "LIMIT 1").fetchall()
+        con.execute(f"UPDATE {table} SET line_item_unblended_cost = line_item_unblended_cost + 1 "
+                    f"WHERE rowid = (SELECT min(rowid) FROM {table})")
+    before = len(stack["receiver"].messages)
+    try:
+        run = prefect(stack, "deployment", "run", "focus-build/nightly", "--watch", "--watch-timeout", "540")
+
+        assert run.returncode != 0 and "Failed" in run.stdout
+        deadline = time.monotonic() + 120
+        while len(stack["receiver"].messages) == before and time.monotonic() < deadline:
+            time.sleep(1)
+        [message] = stack["receiver"].messages[before:]
+        text = message["text"]
+        assert "FOCUS build failed" in text and "focus-build/nightly" in text
+        assert "import failed" not in text
+        assert "billed_cost_reconciles_to_raw" in text  # the failed dbt test names itself
+    finally:
+        with database_lock(stack["database"]), duckdb.connect(str(stack["database"])) as con:
+            con.execute(f"UPDATE {table} SET line_item_unblended_cost = line_item_unblended_cost - 1 "
+                        f"WHERE rowid = (SELECT min(rowid) FROM {table})")

@@ -5,10 +5,14 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
+import subprocess
+import sys
 
 import duckdb
 import pytest
 from conftest import REAL, write_real_v1
+from prefect.settings import PREFECT_API_URL
 
 import tasks.focus
 from cli import main
@@ -71,3 +75,23 @@ def test_hundreds_of_tags_on_every_row_build_in_bounded_memory(tmp_path, finops)
             "FROM focus.cost_and_usage").fetchall()
     assert (rows_built, keys) == (1281, 400)
     assert tag_bytes > 60_000_000
+
+
+def test_dbt_s_lines_go_to_the_log_file_not_the_console(tmp_path):
+    """dbt reports every node (over a hundred) as it runs; in the CLI those lines go to the log file and
+    the Prefect UI, not to the console. Run in a process of its own, as a user runs it."""
+    write_real_v1(tmp_path / "exports", CUR, "real-cur", "2023-11")
+    data_dir = tmp_path / "data"
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}  # the test server: no temporary one
+
+    run = subprocess.run([sys.executable, "-m", "cli", "--data-dir", str(data_dir), "aws", "import-cur", "--path",
+                          str(tmp_path / "exports"), "--export-name", "real-cur", "--cur-version", "v1"],
+                         check=False, env=env, capture_output=True, text=True, timeout=600)
+
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+    assert "1 imported" in run.stdout and "focus.cost_and_usage" in run.stdout
+    assert not [line for line in run.stdout.splitlines() if "Running with dbt" in line or " PASS " in line]
+    log = (data_dir / "logs" / "finops.log").read_text()
+    assert "Task run 'model cost_and_usage' - Finished in state Completed()" in log
+    assert "PASS assert_aws_billed_cost_reconciles_to_raw" in log

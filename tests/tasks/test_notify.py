@@ -1,16 +1,14 @@
-"""Notification channels and the silent-exporter check."""
+"""Notification channels (tasks.notify): one Prefect block per configured channel, email through SMTP."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 from aiosmtpd.controller import Controller
 from prefect.blocks.notifications import CustomWebhookNotificationBlock, MicrosoftTeamsWebhook, SlackWebhook
 
 from openfinops.config import ConfigError, Notifications
-from tasks.freshness import check_freshness
 from tasks.notify import SmtpEmail, notification_block
 
 
@@ -60,16 +58,3 @@ def test_each_channel_maps_to_its_prefect_block():
         Notifications(channel="slack")
     with pytest.raises(ConfigError, match="needs smtp_host and email_to"):
         Notifications(channel="email")
-
-
-class Delivered:
-    def __init__(self, written_at: float) -> None:
-        self.written_at = written_at
-
-
-def test_an_export_silent_for_too_long_is_reported(caplog):
-    now = time.time()
-    assert check_freshness.fn("aws", "payer-cur2", [Delivered(now - 3600)], 48, now=now) is True
-    assert check_freshness.fn("aws", "payer-cur2", [Delivered(now - 72 * 3600)], 48, now=now) is False
-    assert "delivered nothing new for 72 hours (limit 48)" in caplog.text
-    assert check_freshness.fn("aws", "payer-cur2", [], 48, now=now) is False

@@ -1,4 +1,5 @@
-"""Transient failures are retried; bad input and bad credentials fail at once."""
+"""Retry settings of network tasks (tasks.retries): transient failures are retried; bad input and bad
+credentials fail at once (which errors are transient: tests/openfinops/test_errors.py)."""
 
 from __future__ import annotations
 
@@ -6,21 +7,8 @@ import pytest
 from prefect import flow
 
 import tasks.imports as imports
+from openfinops.errors import AccessError
 from openfinops.providers.aws.config import AwsExport
-from openfinops.errors import AccessError, DataFileError, ManifestError, is_transient
-
-
-@pytest.mark.parametrize("exc, transient", [
-    (ConnectionResetError("connection reset by peer"), True),
-    (TimeoutError("read timed out"), True),
-    (OSError("SlowDown: please reduce your request rate"), True),
-    (DataFileError("x.csv.gz: corrupt or truncated gzip file"), False),
-    (ManifestError("m.json: manifest is not valid JSON"), False),
-    (AccessError("s3://b/p: access denied"), False),
-    (PermissionError("AccessDenied"), False),
-])
-def test_transient_or_permanent(exc, transient):
-    assert is_transient(exc) is transient
 
 
 @pytest.mark.parametrize("first_error, calls, completed", [

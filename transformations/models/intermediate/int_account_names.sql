@@ -1,8 +1,8 @@
 -- One display name per (provider, account id), for every billing and sub account in the data:
---   1. the name the billing data itself carries (CUR 2.0, FOCUS exports), from its newest period;
+--   1. the name the billing data itself carries (exports that have name columns), from its newest period;
 --   2. else the user's account list (finops_state.account_names: a CSV file or the provider's API,
 --      written by the importer);
---   3. else the account id itself (legacy CUR has no names).
+--   3. else the account id itself (exports without name columns, and no list entry).
 -- One name per account for every period and export, so a dashboard groups an account as one, and
 -- an incremental build gives the same names as a full refresh (see cost_and_usage).
 

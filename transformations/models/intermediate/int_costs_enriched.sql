@@ -1,4 +1,5 @@
--- Adds reference data from seeds and fills vendor-neutral gaps:
+-- Adds reference data from seeds and fills vendor-neutral gaps. The seeds are keyed by
+-- provider_name = ProviderName, so a new provider adds seed rows, not joins here.
 --   * ServiceName / ServiceCategory / ServiceSubcategory by (provider, service code), unless the
 --     source already has FOCUS service columns; unknown
 --     services fall back to 'Other' / 'Other (Other)'; a subcategory that does not belong to the
@@ -15,11 +16,11 @@ costs as (
 ),
 
 services_seed as (
-    select * from {{ ref('aws_services') }}
+    select * from {{ ref('services') }}
 ),
 
 regions as (
-    select * from {{ ref('aws_regions') }}
+    select * from {{ ref('regions') }}
 ),
 
 subcategories as (
@@ -56,8 +57,9 @@ joined as (
     left join services_seed as services_by_name
         on services_by_name.provider_name = costs.ProviderName
         and services_by_name.service_name = costs.ServiceName
-    -- CUR rows are looked up by service code. Rows that name their service (FOCUS exports) are
-    -- looked up by that name first, so a service name always gets the same category.
+    -- Rows are looked up by service code (x_ServiceCode). Rows that carry FOCUS service columns
+    -- (FOCUS exports) are looked up by their ServiceName first, so a service name always gets the
+    -- same category.
     cross join lateral (
         select (costs.ServiceCategory is not null and services_by_name.service_name is not null)
             or services_by_code.service_code is null as by_name

@@ -1,5 +1,6 @@
 -- Every provider's staged cost rows in FOCUS column ids, one line per staging model.
--- Adding a provider = adding one `union all by name` line.
+-- Adding a provider = adding one `union all by name` line. Each model read here must have exactly
+-- the FOCUS column set plus x_ extras (tests/assert_staging_models_deliver_focus_columns.sql).
 
 with
 

@@ -33,7 +33,8 @@ line_items as (
 ),
 
 pricing_units as (
-    select * from {{ ref('aws_pricing_units') }}
+    select * from {{ ref('pricing_units') }}
+    where provider_name = 'AWS'
 ),
 
 classified as (

@@ -24,13 +24,13 @@
 {%- set columns = {} %}
 {%- do columns.update(focus_cols) %}
 {%- do columns.update(extra_cols) %}
-{%- set raw_tables = aws_raw_tables(['focus']) %}
+{%- set export_tables = raw_tables('aws', ['focus']) %}
 
 with
 
-{% if raw_tables | length > 0 -%}
+{% if export_tables | length > 0 -%}
 raw_rows as (
-    {% for t in raw_tables %}
+    {% for t in export_tables %}
     select
         '{{ t.raw_table }}' as raw_table,
         {{ select_typed_columns(t.relation, columns, null_strings=true) }}
@@ -52,7 +52,8 @@ import_state as (
 ),
 
 pricing_units as (
-    select * from {{ ref('aws_pricing_units') }}
+    select * from {{ ref('pricing_units') }}
+    where provider_name = 'AWS'
 ),
 
 joined as (

@@ -6,13 +6,13 @@
 
 {%- set import_state = source('finops_state', 'import_state') %}
 {%- set columns = aws_cur_columns() %}
-{%- set raw_tables = aws_raw_tables(['v1', 'v2']) %}
+{%- set export_tables = raw_tables('aws', ['v1', 'v2']) %}
 
 with
 
-{% if raw_tables | length > 0 -%}
+{% if export_tables | length > 0 -%}
 raw_line_items as (
-    {% for t in raw_tables %}
+    {% for t in export_tables %}
     select
         '{{ t.raw_table }}' as raw_table,
         {{ select_typed_columns(t.relation, columns) }}

@@ -1,10 +1,11 @@
 {#-
   Raw billing tables are named by the user's export configuration, so they are discovered at run
   time from finops_state.import_state (written by the importer) instead of being declared as
-  sources. Returns a list of {export, raw_table, relation} for the given source formats; an empty
-  list at parse time, when import_state does not exist yet, or when it has no rows.
+  sources. Returns a list of {raw_table, relation} of one provider (import_state.provider, e.g.
+  'aws') for the given source formats; an empty list at parse time, when import_state does not
+  exist yet, or when it has no rows.
 -#}
-{% macro aws_raw_tables(source_formats) %}
+{% macro raw_tables(provider, source_formats) %}
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
@@ -15,7 +16,7 @@
     {%- set query -%}
         select distinct raw_table
         from {{ state }}
-        where lower(provider) = 'aws'
+        where lower(provider) = '{{ provider }}'
           and source_format in ({% for f in source_formats %}'{{ f }}'{% if not loop.last %}, {% endif %}{% endfor %})
         order by raw_table
     {%- endset -%}
@@ -33,7 +34,7 @@
 
 {#-
   Select `columns` (an ordered mapping name -> DuckDB type) from `relation`, casting the columns
-  that exist and filling the missing ones with typed nulls (CUR columns vary by account/version).
+  that exist and filling the missing ones with typed nulls (export columns vary by account and version).
   `null_strings` turns literal 'NULL' / '' text into real NULLs (the FOCUS CSV convention).
 -#}
 {% macro select_typed_columns(relation, columns, null_strings=false) %}

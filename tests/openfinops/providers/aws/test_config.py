@@ -1,7 +1,8 @@
-"""Configuration: config.toml < OPEN_FINOPS_<SECTION>_<KEY> environment < CLI flags, and its validation.
+"""The `[aws]` config section (openfinops.providers.aws.config): exports, account names, credentials block.
 
-The autouse `isolated_config` fixture (conftest.py) clears OPEN_FINOPS_* and points OPEN_FINOPS_CONFIG at an
-empty file; tests pass an explicit path and env mapping to load_config unless they test the defaults.
+Read through load_config, as the registry hands the section to `parse_section`: config.toml, then
+OPEN_FINOPS_AWS_* variables. The autouse `isolated_config` fixture (conftest.py) clears OPEN_FINOPS_*; tests
+pass an explicit path and env mapping to load_config.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from pathlib import Path
 import pytest
 
 from openfinops.config import Config, ConfigError, load_config
-from openfinops.providers.aws.config import AwsExport, parse_exports
-
-REPO = Path(__file__).resolve().parents[1]
+from openfinops.providers.aws.config import AwsAccountNames, AwsExport, AwsSettings, parse_exports
 
 TOML = """
 [project]
@@ -54,32 +53,14 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 # --------------------------------------------------------------------------- sources and precedence
-def test_defaults_without_file_or_environment(tmp_path):
-    config = load_config(tmp_path / "missing.toml", {})
-    assert config == Config()
-    assert config.data_dir == Path("data")
-    assert config.provider("aws").exports == ()
-    assert config.database == Path("data") / "finops.duckdb"
-
-
-def test_default_call_uses_the_isolated_environment(tmp_path, monkeypatch):
-    # conftest points OPEN_FINOPS_CONFIG at an empty file: no developer config leaks in
-    assert load_config() == Config()
-    monkeypatch.setenv("OPEN_FINOPS_PROJECT_DATA_DIR", str(tmp_path / "from-env"))
-    assert load_config().data_dir == tmp_path / "from-env"
-
-
-def test_open_finops_config_names_the_file(config_file, monkeypatch):
-    assert load_config(None, {"OPEN_FINOPS_CONFIG": str(config_file)}).data_dir == Path("/srv/finops")
-    monkeypatch.setenv("OPEN_FINOPS_CONFIG", str(config_file))
-    assert load_config().data_dir == Path("/srv/finops")
+def test_defaults():
+    assert load_config(Path("missing.toml"), {}).provider("aws") == AwsSettings()
+    assert Config().provider("aws").exports == ()
 
 
 def test_toml_values(config_file):
     config = load_config(config_file, {})
 
-    assert config.data_dir == Path("/srv/finops")
-    assert config.database == Path("/srv/finops/finops.duckdb")
     assert config.provider("aws").exports == (
         AwsExport(name="cur2-payer", cur_version="v2", bucket="my-billing-bucket", prefix="/exports/",
                   region="eu-west-1"),
@@ -90,23 +71,6 @@ def test_toml_values(config_file):
     assert [e.table_name for e in config.provider("aws").exports] == ["cur2_payer", "legacy_cur", "focus_daily"]
     assert [e.location for e in config.provider("aws").exports] == [
         "s3://my-billing-bucket/exports", "./exports/cur", "s3://focus-bucket"]
-
-
-def test_environment_overrides_toml(config_file):
-    config = load_config(config_file, {"OPEN_FINOPS_PROJECT_DATA_DIR": "/env/data", "UNRELATED": "x"})
-    assert config.data_dir == Path("/env/data")
-    assert len(config.provider("aws").exports) == 3  # untouched
-
-
-def test_cli_flag_overrides_environment_and_toml(config_file):
-    config = load_config(config_file, {"OPEN_FINOPS_PROJECT_DATA_DIR": "/env/data"})
-
-    assert config.with_overrides(data_dir="/cli/data").data_dir == Path("/cli/data")
-    assert config.with_overrides(data_dir=Path("/cli/data")).database == Path("/cli/data/finops.duckdb")
-    assert config.with_overrides(data_dir="/cli/data").provider("aws").exports == config.provider("aws").exports
-    # no flag given: the environment value stays
-    assert config.with_overrides(data_dir=None) is config
-    assert config.with_overrides().data_dir == Path("/env/data")
 
 
 def test_exports_from_environment_json_replace_the_toml_list(config_file):
@@ -131,24 +95,6 @@ def test_exports_environment_not_json(tmp_path):
 
 
 # --------------------------------------------------------------------------- validation
-def test_invalid_toml_names_the_file(tmp_path):
-    path = _write(tmp_path, '[project]\ndata_dir = "unterminated\n')
-    with pytest.raises(ConfigError) as info:
-        load_config(path, {})
-    assert str(info.value).startswith(f"{path}: not valid TOML")
-
-
-def test_unknown_project_key(tmp_path):
-    path = _write(tmp_path, '[project]\ndata_dir = "d"\ndatadir = "typo"\n')
-    with pytest.raises(ConfigError, match=r": unknown \[project\] keys: datadir$"):
-        load_config(path, {})
-
-
-def test_unknown_project_key_from_environment(tmp_path):
-    with pytest.raises(ConfigError, match=r"unknown \[project\] keys: datadir$"):
-        load_config(tmp_path / "missing.toml", {"OPEN_FINOPS_PROJECT_DATADIR": "x"})
-
-
 def test_unknown_export_key(tmp_path):
     path = _write(tmp_path, '[[aws.exports]]\nname = "cur"\npath = "/x"\nreport_name = "cur"\n')
     with pytest.raises(ConfigError) as info:
@@ -242,20 +188,6 @@ def test_select_aws_exports(config_file):
         Config().provider("aws").select()
 
 
-def test_example_config_parses():
-    example = REPO / "config.toml.example"
-    if not example.exists():
-        pytest.skip("config.toml.example is not in the repository root yet")
-
-    config = load_config(example, {})
-
-    assert config.data_dir == Path("./data")
-    assert config.provider("aws").exports, "the example should show at least one export"
-    assert {e.cur_version for e in config.provider("aws").exports} <= {"v1", "v2", "focus"}
-    for export in config.provider("aws").exports:
-        assert bool(export.bucket) != bool(export.path)
-
-
 # --------------------------------------------------------------------------- edge cases
 def test_duplicate_export_names_are_rejected(tmp_path):
     path = _write(tmp_path, '[[aws.exports]]\nname = "cur"\npath = "/a"\n'
@@ -294,19 +226,6 @@ def test_sample_exports_stand_in_when_nothing_is_configured(tmp_path):
         ("demo-cur2", "v2", str(tmp_path / "data" / "samples" / "cur2"))]
 
 
-def test_recent_periods_are_the_last_closed_months():
-    from datetime import date
-
-    from openfinops.periods import recent_periods, resolve_period
-
-    assert recent_periods(3, date(2026, 2, 10)) == ("2025-11", "2025-12", "2026-01")
-    assert resolve_period("current", date(2026, 2, 10)) == "2026-02"
-    assert resolve_period("previous", date(2026, 1, 1)) == "2025-12"
-    assert resolve_period("2026-09") == "2026-09"
-    with pytest.raises(ValueError, match="not a billing period"):
-        resolve_period("last-month")
-
-
 # --------------------------------------------------------------------------- the single-export [aws] form
 def test_single_export_keys_read_as_one_export_next_to_the_list(tmp_path):
     path = _write(tmp_path, '[aws]\nbucket = "payer-billing"\nprefix = "cur"\nexport_name = "payer-cur"\n'
@@ -340,8 +259,6 @@ def test_single_export_named_like_a_listed_one_is_rejected(tmp_path):
 
 # --------------------------------------------------------------------------- account names
 def test_account_names_sources(tmp_path):
-    from openfinops.providers.aws.config import AwsAccountNames
-
     assert load_config(tmp_path / "missing.toml", {}).provider("aws").account_names == AwsAccountNames()
     path = _write(tmp_path, '[aws]\naccount_names_file = "accounts.csv"\norganizations = true\n')
     assert load_config(path, {}).provider("aws").account_names == AwsAccountNames(Path("accounts.csv"), True)
@@ -351,3 +268,37 @@ def test_account_names_sources(tmp_path):
         load_config(path, {"OPEN_FINOPS_AWS_ORGANIZATIONS": "maybe"})
     with pytest.raises(ConfigError, match="must be true or false, not 'yes please'"):
         load_config(_write(tmp_path, '[aws]\norganizations = "yes please"\n'), {})
+
+
+def test_account_names_read_from_the_file(tmp_path):
+    names = tmp_path / "accounts.csv"
+    names.write_text("account_id,account_name\n12345678901,payer\n")
+
+    assert AwsAccountNames(file=names).read() == {"012345678901": ("payer", str(names))}
+    assert AwsAccountNames().read() == {}
+
+
+# --------------------------------------------------------------------------- credentials block
+def test_credentials_block_applies_to_exports_without_their_own(tmp_path):
+    path = _write(tmp_path, '[aws]\ncredentials_block = "finops-aws"\norganizations = true\n'
+                            '[[aws.exports]]\nname = "a"\nbucket = "b"\n'
+                            '[[aws.exports]]\nname = "c"\nbucket = "d"\ncredentials_block = "other"\n')
+
+    settings = load_config(path, {}).provider("aws")
+
+    assert [(e.name, e.credentials_block) for e in settings.exports] == [("a", "finops-aws"), ("c", "other")]
+    assert settings.account_names.credentials_block == "finops-aws"
+    assert load_config(path, {"OPEN_FINOPS_AWS_CREDENTIALS_BLOCK": "from-env"}).provider("aws").exports[0] \
+        .credentials_block == "from-env"
+
+
+# --------------------------------------------------------------------------- what the import machine reads
+@pytest.mark.parametrize("version, cost_column", [("v1", "line_item_unblended_cost"),
+                                                  ("v2", "line_item_unblended_cost"), ("focus", "billed_cost")])
+def test_export_as_the_import_machine_sees_it(version, cost_column):
+    export = AwsExport(name="Payer.CUR-2", cur_version=version, bucket="b")
+
+    assert (export.provider, export.dataset) == ("aws", "aws_billing")
+    assert export.table_name == "payer_cur_2"
+    assert export.source_format == version
+    assert export.cost_column == cost_column

@@ -1,4 +1,5 @@
-"""Column naming and typing: legacy CUR, CUR 2.0 and FOCUS names onto the raw schema (openfinops.providers.aws.columns)."""
+"""Column naming and typing (openfinops.providers.aws.columns): legacy CUR, CUR 2.0 and FOCUS names onto the raw
+schema."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from openfinops.providers.aws.columns import column_type, quote, select_list, snake_case, tag_key, v1_column_name
 from openfinops.importing.lineage import DECIMAL_SQL
+from openfinops.importing.sql import quote
+from openfinops.providers.aws.columns import column_type, select_list, snake_case, tag_key, v1_column_name
 
 
 @pytest.mark.parametrize("header, expected", [
@@ -111,11 +113,6 @@ def test_tag_key_leaves_other_columns(header):
 ])
 def test_column_type(name, manifest_type, expected):
     assert column_type(name, manifest_type) == expected
-
-
-def test_quote_escapes_identifiers():
-    assert quote('lineItem/UnblendedCost') == '"lineItem/UnblendedCost"'
-    assert quote('a"b') == '"a""b"'
 
 
 # --------------------------------------------------------------------------- select_list through DuckDB

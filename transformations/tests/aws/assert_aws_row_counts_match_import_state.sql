@@ -1,8 +1,10 @@
--- Per export and billing period: rows in focus.cost_and_usage = rows in the raw table for the
--- loaded manifest = import_state.rows_loaded. No row is dropped or duplicated on the way.
+-- AWS: per export and billing period, rows of focus.cost_and_usage (x_Provider 'aws') = rows in
+-- the raw table for the loaded import = import_state.rows_loaded, not counting the rows stg_aws__cur
+-- derives. No row is dropped or duplicated on the way. (Every provider's rows are checked against
+-- import_state, without vendor columns, by tests/assert_focus_rows_match_import_state.sql.)
 
 {%- set state = source('finops_state', 'import_state') %}
-{%- set raw_tables = aws_raw_tables(['v1', 'v2', 'focus']) %}
+{%- set export_tables = raw_tables('aws', ['v1', 'v2', 'focus']) %}
 
 with
 
@@ -15,7 +17,7 @@ state_counts as (
 raw_counts as (
     select cast(null as varchar) as export, cast(null as varchar) as billing_period, cast(0 as bigint) as raw_rows
     where false
-    {%- for t in raw_tables %}
+    {%- for t in export_tables %}
     union all
     select state.export, raw.billing_period, count(*)
     {{ current_raw_rows(t, state) }}
@@ -29,13 +31,14 @@ focus_counts as (
     -- cost is NULL would make the condition NULL and drop out of the count.)
     select x_SourceExport as export, x_BillingPeriod as billing_period, count(*) as focus_rows
     from {{ ref('cost_and_usage') }}
-    where not coalesce(
-        x_SourceFormat in ('v1', 'v2')
-        and ChargeCategory = 'Usage'
-        and CommitmentDiscountStatus = 'Unused'
-        and BilledCost = 0,
-        false
-    )
+    where x_Provider = 'aws'
+      and not coalesce(
+          x_SourceFormat in ('v1', 'v2')
+          and ChargeCategory = 'Usage'
+          and CommitmentDiscountStatus = 'Unused'
+          and BilledCost = 0,
+          false
+      )
     group by all
 )
 

@@ -1,10 +1,11 @@
--- Per export and billing period, Σ EffectiveCost equals the amortized total computed straight from
--- the raw CUR with the standard CUR amortized-cost formula (AWS Well-Architected / CUR query
--- library), written here independently of stg_aws__cur. FOCUS exports: Σ raw effective_cost.
+-- AWS: per export and billing period, Σ EffectiveCost of the AWS rows (x_Provider 'aws') equals
+-- the amortized total computed straight from the raw CUR with the standard CUR amortized-cost
+-- formula (AWS Well-Architected / CUR query library), written here independently of stg_aws__cur.
+-- FOCUS exports: Σ raw effective_cost. Other providers' rows are compared by their own tests.
 
 {%- set state = source('finops_state', 'import_state') %}
-{%- set cur_tables = aws_raw_tables(['v1', 'v2']) %}
-{%- set focus_tables = aws_raw_tables(['focus']) %}
+{%- set cur_tables = raw_tables('aws', ['v1', 'v2']) %}
+{%- set focus_tables = raw_tables('aws', ['focus']) %}
 
 with
 
@@ -49,6 +50,7 @@ raw_totals as (
 focus_totals as (
     select x_SourceExport as export, x_BillingPeriod as billing_period, sum(EffectiveCost) as effective_cost
     from {{ ref('cost_and_usage') }}
+    where x_Provider = 'aws'
     group by all
 )
 

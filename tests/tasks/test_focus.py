@@ -1,0 +1,105 @@
+"""build-focus in the Prefect UI: every dbt model, seed and test of the build is a task run of its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.objects import TaskRun
+from prefect.client.schemas.sorting import TaskRunSort
+from prefect.states import State
+
+from flows.aws_cur import aws_cur
+from flows.focus_build import focus_build
+from openfinops.samples.aws_cur import write_cur_v1
+from tasks.focus import BuildFailed
+
+RECONCILIATION = "assert_aws_billed_cost_reconciles_to_raw"
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory) -> tuple[Path, State]:
+    """A sample CUR imported and built by the aws-cur flow; the data dir and the flow run's state."""
+    work = tmp_path_factory.mktemp("focus-task")
+    write_cur_v1(work / "exports", periods=("2026-09",), rows_per_period=200)
+    (work / "empty-config.toml").touch()
+    with pytest.MonkeyPatch.context() as mp:  # as the isolated_config fixture does, for the whole module
+        for key in [k for k in os.environ if k.startswith("OPEN_FINOPS_")]:
+            mp.delenv(key)
+        mp.setenv("OPEN_FINOPS_CONFIG", str(work / "empty-config.toml"))
+        mp.chdir(work)
+        state = aws_cur(sources=[{"name": "demo-cur-v1", "cur_version": "v1", "path": str(work / "exports")}],
+                        data_dir=str(work / "data"), return_state=True)
+    assert state.is_completed(), state.message
+    return work / "data", state
+
+
+def task_runs(flow_state: State) -> dict[str, TaskRun]:
+    """The task runs of a flow run by name, once none is still running: prefect-dbt ends a node's
+    task run in a thread of its own, shortly after dbt reports the node."""
+    flow_run = FlowRunFilter(id=FlowRunFilterId(any_=[flow_state.state_details.flow_run_id]))
+    deadline = time.time() + 30
+    with get_client(sync_client=True) as client:
+        while True:
+            runs: list[TaskRun] = []  # in pages: the API returns at most 200 at a time
+            while page := client.read_task_runs(flow_run_filter=flow_run, sort=TaskRunSort.ID_DESC,
+                                                offset=len(runs)):
+                runs += page
+            if all(r.state.is_final() for r in runs) or time.time() > deadline:
+                break
+            time.sleep(0.5)
+    names = [r.name for r in runs]
+    assert len(set(names)) == len(names), names
+    return {r.name: r for r in runs}
+
+
+def dbt_nodes(data_dir: Path) -> set[str]:
+    """The task run name of every model, seed and data test in the build's manifest."""
+    manifest = json.loads((data_dir / "tmp" / "dbt" / "target" / "manifest.json").read_text())
+    return {f"{node['resource_type']} {node['name']}" for node in manifest["nodes"].values()
+            if node["resource_type"] in ("model", "seed", "test") and node["config"]["materialized"] != "ephemeral"}
+
+
+def test_every_model_seed_and_test_is_a_completed_task_run(imported):
+    data_dir, state = imported
+
+    runs = task_runs(state)
+
+    nodes = {name: run for name, run in runs.items() if name.split(" ")[0] in ("model", "seed", "test")}
+    assert set(nodes) == dbt_nodes(data_dir)
+    assert {"model stg_aws__cur", "model cost_and_usage", f"test {RECONCILIATION}"} <= set(nodes)
+    assert any(name.startswith("seed ") for name in nodes)
+    assert {name: run.state.name for name, run in nodes.items() if not run.state.is_completed()} == {}
+    [build] = [run for name, run in runs.items() if name.startswith("build-focus")]
+    assert build.state.is_completed()
+    # In the UI's graph each node's run sits inside build-focus.
+    assert all([parent.id for parent in run.task_inputs["__parents__"]] == [build.id] for run in nodes.values())
+
+
+def test_a_failed_dbt_test_fails_its_own_task_run_and_the_build(imported, tmp_path):
+    built, _ = imported
+    data_dir = tmp_path / "data"
+    shutil.copytree(built, data_dir, symlinks=True)
+    with duckdb.connect(str(data_dir / "finops.duckdb")) as con:  # a raw cost the FOCUS table does not have
+        con.execute("UPDATE aws_billing.demo_cur_v1 SET line_item_unblended_cost = line_item_unblended_cost + 1 "
+                    "WHERE rowid = (SELECT min(rowid) FROM aws_billing.demo_cur_v1)")
+
+    state = focus_build(data_dir=str(data_dir), return_state=True)
+
+    assert state.is_failed()
+    error = state.result(raise_on_failure=False)
+    assert isinstance(error, BuildFailed)
+    assert f"\n{RECONCILIATION}: Got 1 result, configured to fail if != 0" in str(error)
+    runs = task_runs(state)
+    failed = runs[f"test {RECONCILIATION}"]
+    assert failed.state.is_failed()
+    assert f"test.open_finops.{RECONCILIATION} finished with status fail" in failed.state.message
+    assert runs["model cost_and_usage"].state.is_completed()
+    assert [name for name, run in runs.items() if name.startswith("build-focus") and run.state.is_failed()]

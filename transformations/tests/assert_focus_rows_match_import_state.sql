@@ -1,0 +1,34 @@
+-- Every provider: focus.cost_and_usage holds the current import of every imported period and
+-- nothing else. Per (provider, export, billing period) of finops_state.import_state, the FOCUS rows
+-- carry its import id and source format, and there are at least rows_loaded of them (staging may
+-- derive rows, e.g. AWS unused-commitment rows, but never drops one); a period restated to no rows
+-- has none. Fails when a provider's staging model is missing from int_costs_unioned or writes an
+-- x_Provider other than its import_state key. Exact counts against the raw tables, which need the
+-- provider's columns, are in tests/<provider>/.
+
+with
+
+state as (
+    select provider, export, billing_period, import_id, source_format, rows_loaded
+    from {{ source('finops_state', 'import_state') }}
+),
+
+focus_counts as (
+    select
+        x_Provider as provider,
+        x_SourceExport as export,
+        x_BillingPeriod as billing_period,
+        x_ImportId as import_id,
+        x_SourceFormat as source_format,
+        count(*) as focus_rows
+    from {{ ref('cost_and_usage') }}
+    group by all
+)
+
+select *
+from state
+full outer join focus_counts using (provider, export, billing_period, import_id, source_format)
+-- FOCUS rows of no current import; rows dropped (or a provider not built); rows of an empty period
+where state.rows_loaded is null
+   or coalesce(focus_counts.focus_rows, 0) < state.rows_loaded
+   or (state.rows_loaded = 0 and focus_counts.focus_rows > 0)
