@@ -70,7 +70,11 @@ def print_import_summary(results: list[dict], provider: str) -> None:
 
 def print_error(message: object) -> None:
     """The one line an error gets on the console: `finops: <message>` on stderr."""
-    text = " ".join(line.strip() for line in str(message).splitlines() if line.strip())
+    # A message of several lines ("... failed:", then one line per failed node) stays readable.
+    text = ""
+    for line in (line.strip() for line in str(message).splitlines() if line.strip()):
+        text += (" " if not text or text.endswith(":") else "; ") + line
+    text = text.strip()
     print(f"finops: {text}", file=sys.stderr)
 
 
