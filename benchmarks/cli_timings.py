@@ -22,9 +22,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
+
+from cli.server import api_healthy
 
 from . import measure
 from .run import RESULTS, git_sha, machine
@@ -166,7 +167,7 @@ class prefect_server:
                                           "--port", str(self.port)], env=self.env, stdout=log,
                                          stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 240
-        while not _healthy(api_url):
+        while not api_healthy(api_url):
             if time.monotonic() > deadline or self.proc.poll() is not None:
                 self.__exit__()
                 raise RuntimeError(f"the Prefect server did not come up; see {self.log}")
@@ -181,14 +182,6 @@ class prefect_server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
-
-
-def _healthy(api_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def print_table(steps: list[dict]) -> None:

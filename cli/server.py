@@ -38,7 +38,8 @@ def _start(name: str, argv: list[str], run_dir: Path, env: dict) -> None:
     (run_dir / f"{name}.pid").write_text(str(proc.pid))
 
 
-def _healthy(api_url: str) -> bool:
+def api_healthy(api_url: str) -> bool:
+    """Whether a Prefect API answers its health check."""
     try:
         with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
             return response.status == 200
@@ -67,12 +68,12 @@ def server_up(args: argparse.Namespace) -> int:
         env["OPEN_FINOPS_PROJECT_DATA_DIR"] = str(Path(args.data_dir).resolve())
     prefect = [sys.executable, "-m", "prefect"]
 
-    if not _healthy(api_url):
+    if not api_healthy(api_url):
         server_env = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
         _start("prefect-server", [*prefect, "server", "start", "--host", "127.0.0.1", "--port", str(args.port)],
                run_dir, server_env)
         deadline = time.monotonic() + 180
-        while not _healthy(api_url):
+        while not api_healthy(api_url):
             if time.monotonic() > deadline:
                 print(f"finops: the Prefect server did not come up; see {run_dir / 'prefect-server.log'}")
                 return 1

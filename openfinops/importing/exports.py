@@ -25,6 +25,22 @@ class DataFile:
     etag: str | None
 
 
+class DeliveredFiles:
+    """`total_bytes` and `fingerprint` of a manifest, from its `manifest_id` and `files` (a base of
+    the providers' manifest dataclasses)."""
+
+    manifest_id: str
+    files: Sequence[DataFile]
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.manifest_id, self.files)
+
+
 class Manifest(Protocol):
     """One billing period's current delivery."""
 

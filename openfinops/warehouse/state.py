@@ -86,7 +86,7 @@ def read_state(database: Path, provider: str, export: str) -> dict[str, ImportRe
     if not database.exists():
         return {}
     with database_lock(database), duckdb.connect(str(database), read_only=True) as con:
-        if not _has_import_state(con):
+        if not _has_table(con, "import_state"):
             return {}
         cursor = con.execute(f"SELECT * FROM {TABLE} WHERE provider = ? AND export = ?", [provider, export])
         names = [column[0] for column in cursor.description]
@@ -189,14 +189,10 @@ def focus_is_current(database: Path) -> bool:
     if not database.exists():
         return True
     with database_lock(database), duckdb.connect(str(database)) as con:
-        if not _has_import_state(con):
+        if not _has_table(con, "import_state"):
             return True
         inputs = focus_inputs(con)
         return con.execute(f"SELECT max(inputs) FROM {FOCUS_BUILD}").fetchone()[0] == inputs
-
-
-def _has_import_state(con: duckdb.DuckDBPyConnection) -> bool:
-    return _has_table(con, "import_state")
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:

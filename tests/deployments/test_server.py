@@ -144,14 +144,19 @@ def test_corrupt_export_fails_the_run_and_notifies(stack):
     run = prefect(stack, "deployment", "run", "aws-cur/monthly", "--watch", "--watch-timeout", "540")
 
     assert run.returncode != 0 and "Failed" in run.stdout
-    deadline = time.monotonic() + 120
-    while len(stack["receiver"].messages) == before and time.monotonic() < deadline:
-        time.sleep(1)
-    [message] = stack["receiver"].messages[before:]
-    text = message["text"]
+    text = _notification_after(stack, before)
     assert "aws-cur/monthly" in text
     assert f"payer-cur2 {period}" in text and data_key.rsplit("/", 1)[1] in text
     assert "/runs/flow-run/" in text
+
+
+def _notification_after(stack, before: int, timeout: float = 120) -> str:
+    """The text of the one notification the receiver got after its first `before` ones."""
+    deadline = time.monotonic() + timeout
+    while len(stack["receiver"].messages) == before and time.monotonic() < deadline:
+        time.sleep(1)
+    [message] = stack["receiver"].messages[before:]
+    return message["text"]
 
 
 def _wait_for_terminal(stack, ids: list[str], timeout: float = 540) -> list[str]:
@@ -175,11 +180,7 @@ def test_failed_focus_build_notifies_as_a_build_failure(stack):
         run = prefect(stack, "deployment", "run", "focus-build/nightly", "--watch", "--watch-timeout", "540")
 
         assert run.returncode != 0 and "Failed" in run.stdout
-        deadline = time.monotonic() + 120
-        while len(stack["receiver"].messages) == before and time.monotonic() < deadline:
-            time.sleep(1)
-        [message] = stack["receiver"].messages[before:]
-        text = message["text"]
+        text = _notification_after(stack, before)
         assert "FOCUS build failed" in text and "focus-build/nightly" in text
         assert "import failed" not in text
         assert "billed_cost_reconciles_to_raw" in text  # the failed dbt test names itself

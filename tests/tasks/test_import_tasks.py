@@ -12,7 +12,7 @@ import pytest
 
 import tasks.imports as imports
 from openfinops.errors import ManifestError
-from openfinops.importing.exports import BrokenManifest, DataFile, fingerprint
+from openfinops.importing.exports import BrokenManifest, DataFile, DeliveredFiles
 from openfinops.importing.loading import LoadedPeriod
 from openfinops.importing.planning import PeriodResult, PlannedImport
 from openfinops.warehouse.state import ImportRecord
@@ -21,20 +21,12 @@ FILES = (DataFile("p/part-0.csv", "/x/part-0.csv", 100, None), DataFile("p/part-
 
 
 @dataclass(frozen=True)
-class Delivery:
+class Delivery(DeliveredFiles):
     billing_period: str = "2026-09"
     manifest_id: str = "exec-2"
     path: str = "m.json"
     files: tuple = FILES
     written_at: float = 0.0
-
-    @property
-    def total_bytes(self) -> int:
-        return sum(f.size for f in self.files)
-
-    @property
-    def fingerprint(self) -> str:
-        return fingerprint(self.manifest_id, self.files)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import fsspec
 
 from openfinops.errors import ManifestError
-from openfinops.importing.exports import BrokenManifest, DataFile, fingerprint
+from openfinops.importing.exports import BrokenManifest, DataFile, DeliveredFiles
 
 from .storage import access_errors
 
@@ -36,7 +36,7 @@ V2_PERIOD_FOLDER = re.compile(r"^BILLING_PERIOD=(\d{4}-\d{2})$")
 
 
 @dataclass(frozen=True)
-class Manifest:
+class Manifest(DeliveredFiles):
     export: str
     cur_version: str
     billing_period: str  # YYYY-MM
@@ -48,13 +48,6 @@ class Manifest:
     written_at: float = 0.0  # when AWS wrote the manifest (epoch seconds)
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
-    @property
-    def total_bytes(self) -> int:
-        return sum(f.size for f in self.files)
-
-    @property
-    def fingerprint(self) -> str:
-        return fingerprint(self.manifest_id, self.files)
 
 
 def discover(fs: fsspec.AbstractFileSystem, root: str, export: AwsExport) -> list[Manifest | BrokenManifest]:

@@ -16,27 +16,19 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from openfinops.errors import DataFileError
-from openfinops.importing.exports import BrokenManifest, DataFile, fingerprint
+from openfinops.importing.exports import BrokenManifest, DataFile, DeliveredFiles
 from openfinops.importing.lineage import column_hint, lineage_hints
 
 COST = pa.decimal128(38, 12)
 
 
 @dataclass(frozen=True)
-class FakeManifest:
+class FakeManifest(DeliveredFiles):
     billing_period: str
     manifest_id: str
     files: tuple[DataFile, ...] = ()
     path: str = "acme/manifest.json"
     written_at: float = 0.0
-
-    @property
-    def total_bytes(self) -> int:
-        return sum(f.size for f in self.files)
-
-    @property
-    def fingerprint(self) -> str:
-        return fingerprint(self.manifest_id, self.files)
 
 
 @dataclass(frozen=True)
