@@ -86,8 +86,7 @@ class BillingExport(Protocol):
 
     def discover(self) -> list[Manifest | BrokenManifest]: ...
 
-    def dlt_source(self, manifest: Manifest, import_id: str, scratch: Path,
-                   table_columns: dict[str, str]) -> dlt.sources.DltSource: ...
+    def dlt_source(self, manifest: Manifest, import_id: str, scratch: Path) -> dlt.sources.DltSource: ...
 
 
 def fingerprint(manifest_id: str, files: Sequence[DataFile]) -> str:

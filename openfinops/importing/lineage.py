@@ -25,7 +25,8 @@ LINEAGE_COLUMNS = (PERIOD_COLUMN, MANIFEST_COLUMN, SOURCE_FILE_COLUMN, IMPORT_CO
 def column_hint(kind: str) -> TColumnSchema:
     """dlt's hint for a raw column of dlt data type `kind`: nullable, decimals at our precision.
 
-    Nullable as in the Parquet files DuckDB writes: a different hint would make dlt rewrite them.
+    Nullable: a file may lack any column, and dlt loads NULL into the ones a file lacks (it refuses
+    to for a NOT NULL column).
     """
     if kind == "decimal":
         return {"data_type": "decimal", "precision": DECIMAL_PRECISION, "scale": DECIMAL_SCALE, "nullable": True}

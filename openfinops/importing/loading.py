@@ -8,39 +8,51 @@ period deletes them: a rerun converges.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 import dlt
 import duckdb
 from dlt.common.pipeline import LoadInfo
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+from dlt.load.exceptions import LoadClientJobException
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from openfinops.errors import ImportFailed
+from openfinops import progress
+from openfinops.errors import DataFileError, ImportFailed
 from openfinops.warehouse import state
 from openfinops.warehouse.database import DUCKDB_CONFIG, table_columns
 from openfinops.warehouse.locks import database_lock
 
 from .exports import BillingExport, Manifest
+from .file_items import failed_file
 from .lineage import IMPORT_COLUMN, PERIOD_COLUMN
 from .sql import quote
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+# dlt would add its load id to every row loaded by a SQL model: the import id already says which load.
+os.environ.setdefault("NORMALIZE__MODEL_NORMALIZER__ADD_DLT_LOAD_ID", "false")
 
 
-class _DeclaredHintsNotice(logging.Filter):
-    """Our declared column hints (JSON, NOT NULL lineage) override Arrow's on purpose: no warning."""
+class _FailedModelNotice(logging.Filter):
+    """A SQL model that fails to load is reported as its data file's error, in one line (see
+    `run_pipeline`): not also as dlt's traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "several column hints were different" not in record.getMessage()
+        message = record.getMessage()
+        return not (".model " in message and ("Terminal exception in job" in message or "failed terminally" in message))
 
 
-logging.getLogger("dlt").addFilter(_DeclaredHintsNotice())
+logging.getLogger("dlt").addFilter(_FailedModelNotice())
+
+E = TypeVar("E", bound=BaseException)
 
 
 @dataclass(frozen=True)
@@ -54,21 +66,19 @@ def load_period(export: BillingExport, manifest: Manifest, data_dir: Path) -> Lo
     """Append the manifest's rows to the export's raw table, then make them the period's rows."""
     database = data_dir / "finops.duckdb"
     import_id = uuid.uuid4().hex
+    # Downloads live here until dlt has loaded them, which is after the source has read them all.
+    scratch = data_dir / "tmp" / "downloads" / export.table_name
     with database_lock(database):
-        source = export.dlt_source(manifest, import_id, data_dir / "tmp" / "downloads" / export.table_name,
-                                   _raw_columns(database, export.dataset, export.table_name))
-        run_pipeline(source, pipeline_name=f"{export.provider}__{export.table_name}", database=database,
-                     dataset=export.dataset, pipelines_dir=data_dir / "tmp" / "dlt")
+        shutil.rmtree(scratch, ignore_errors=True)  # what a crashed run left behind
+        try:
+            source = export.dlt_source(manifest, import_id, scratch)
+            run_pipeline(source, pipeline_name=f"{export.provider}__{export.table_name}", database=database,
+                         dataset=export.dataset, pipelines_dir=data_dir / "tmp" / "dlt", scratch=scratch)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
         rows, cost = _record(export, manifest, import_id, database)
+    progress.report(rows=rows)
     return LoadedPeriod(import_id, rows, cost)
-
-
-def _raw_columns(database: Path, dataset: str, table: str) -> dict[str, str]:
-    """The raw table's columns in order, for new files to match (empty before the first import)."""
-    if not database.exists():
-        return {}
-    with duckdb.connect(str(database), read_only=True) as con:
-        return table_columns(con, dataset, table)
 
 
 def _record(export: BillingExport, manifest: Manifest, import_id: str, database: Path) -> tuple[int, Decimal | None]:
@@ -95,8 +105,11 @@ def _record(export: BillingExport, manifest: Manifest, import_id: str, database:
 
 
 def run_pipeline(source: dlt.sources.DltSource, *, pipeline_name: str, database: Path, dataset: str,
-                 pipelines_dir: Path) -> LoadInfo:
-    """Extract, normalize and load `source`; raise the input's own error if the input is bad."""
+                 pipelines_dir: Path, scratch: Path | None = None) -> LoadInfo:
+    """Extract, normalize and load `source`; raise the input's own error if the input is bad.
+
+    `scratch` holds the files of the source's SQL models (see `file_items`), to name the one whose
+    load failed."""
     database.parent.mkdir(parents=True, exist_ok=True)
     pipeline = dlt.pipeline(
         pipeline_name=pipeline_name,
@@ -115,17 +128,33 @@ def run_pipeline(source: dlt.sources.DltSource, *, pipeline_name: str, database:
     try:
         return pipeline.run(source)
     except PipelineStepFailed as exc:
-        cause = _input_error(exc)
+        cause = _in_chain(exc, ImportFailed)
+        if cause is None and scratch is not None:
+            cause = _failed_model(pipeline, exc, scratch)
         if cause is not None:
             raise cause from None
         raise
 
 
-def _input_error(exc: BaseException) -> ImportFailed | None:
-    """dlt wraps errors raised while reading the source; find ours in the chain."""
+def _failed_model(pipeline: dlt.Pipeline, exc: PipelineStepFailed, scratch: Path) -> DataFileError | None:
+    """A SQL model that failed to load (a value that does not cast, a damaged file): the file's own
+    error. dlt names the failed job; its SQL names the file."""
+    job = _in_chain(exc, LoadClientJobException)
+    error = job and _in_chain(job.client_exception, duckdb.Error)
+    if error is None:  # not DuckDB's: a bug, not a bad file
+        return None
+    jobs = itertools.chain.from_iterable(pipeline.get_load_package_info(job.load_id).jobs.values())
+    for info in jobs:
+        if info.job_file_info.job_id() == job.job_id and info.job_file_info.file_format == "model":
+            return failed_file(scratch, Path(info.file_path).read_text(), error)
+    return None
+
+
+def _in_chain(exc: BaseException | None, kind: type[E]) -> E | None:
+    """dlt wraps the errors of reading the source and of loading; find the first `kind` in the chain."""
     seen = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, ImportFailed):
+        if isinstance(exc, kind):
             return exc
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__

@@ -267,19 +267,19 @@ def test_bad_file_in_restatement_keeps_old_rows_then_recovers(data_dir, exports)
 CRASH_POINTS = {
     "extract": """
         import openfinops.providers.aws.source as cur_source
-        real = cur_source.write_parquet
+        real = cur_source.file_select
         def dying(*args, **kwargs):
             real(*args, **kwargs)
             os._exit(9)
-        cur_source.write_parquet = dying
+        cur_source.file_select = dying
     """,
     "load": """
-        from dlt.destinations.impl.duckdb.duck import DuckDbCopyJob
-        real = DuckDbCopyJob.run
+        from dlt.destinations.job_client_impl import ModelLoadJob
+        real = ModelLoadJob.run
         def dying(self):
             real(self)
             os._exit(9)
-        DuckDbCopyJob.run = dying
+        ModelLoadJob.run = dying
     """,
 }
 

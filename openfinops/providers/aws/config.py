@@ -85,14 +85,13 @@ class AwsExport:
         fs, root = export_filesystem(self)
         return discover(fs, root, self)
 
-    def dlt_source(self, manifest: Manifest, import_id: str, scratch: Path,
-                   table_columns: dict[str, str]) -> dlt.sources.DltSource:
+    def dlt_source(self, manifest: Manifest, import_id: str, scratch: Path) -> dlt.sources.DltSource:
         """The dlt source appending the manifest's rows to the export's raw table."""
         from .source import aws_cur
         from .storage import export_filesystem
 
         fs, _ = export_filesystem(self)
-        return aws_cur(manifest, self.table_name, import_id, fs, scratch, table_columns)
+        return aws_cur(manifest, self.table_name, import_id, fs, scratch)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
-"""One CUR data file (legacy CUR, CUR 2.0 or FOCUS export) as a typed Parquet file for dlt to load."""
+"""One CUR data file (legacy CUR, CUR 2.0 or FOCUS export) as the SELECT that reads it into the raw table."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from openfinops.errors import DataFileError
-from openfinops.importing import parquet
+from openfinops.importing import data_files
+from openfinops.importing.file_items import FileSelect
 
 from .columns import select_list, snake_case, v1_column_name
 from .manifests import DataFile, Manifest
@@ -14,21 +15,18 @@ from .settings import REQUIRED_COLUMNS
 FOCUS_REQUIRED_COLUMNS = {"billed_cost", "charge_period_start"}
 
 
-def write_parquet(local: Path, file: DataFile, manifest: Manifest, import_id: str, out: Path,
-                  layout: dict[str, str]) -> tuple[int, dict[str, str]]:
-    """Write the file's rows, renamed to raw column names, typed and with lineage columns, to the
-    Parquet file `out` in the column order of `layout` (see `parquet.write_parquet`). Returns the row
-    count and the raw column types (see `select_list`)."""
+def file_select(local: Path, file: DataFile, manifest: Manifest, import_id: str) -> FileSelect:
+    """The file's rows renamed to raw column names, typed (see `select_list`) and with lineage
+    columns; a file that lacks columns fails here, before anything is loaded."""
     raw_name = v1_column_name if manifest.cur_version == "v1" else snake_case
-    with parquet.connection() as con:
-        source_types = parquet.file_columns(con, local, manifest.file_format, file.path)
-        _check_columns(file, manifest, list(source_types), raw_name)
-        expressions, types = select_list(list(source_types), source_types, dict(manifest.columns),
-                                         manifest.cur_version)
-        expressions.update(parquet.lineage_values(manifest.billing_period, manifest.manifest_id, file.key, import_id))
-        rows = parquet.write_parquet(con, local, manifest.file_format, file.path, expressions, types, layout, out,
-                                     raw_name)
-    return rows, types
+    with data_files.connection() as con:
+        source_types = data_files.file_columns(con, local, manifest.file_format, file.path)
+    _check_columns(file, manifest, list(source_types), raw_name)
+    expressions, types = select_list(list(source_types), source_types, dict(manifest.columns), manifest.cur_version)
+    expressions.update(data_files.lineage_values(manifest.billing_period, manifest.manifest_id, file.key, import_id))
+    # Columns folded into a map have no type of their own: read as text, they cannot fail a cast.
+    casts = {column: types.get(raw_name(column), "text") for column in source_types}
+    return FileSelect(data_files.select_sql(local, manifest.file_format, expressions), manifest.file_format, types, casts)
 
 
 def _check_columns(file: DataFile, manifest: Manifest, header: list[str], raw_name) -> None:

@@ -9,20 +9,19 @@ import fsspec
 from dlt.common.schema.typing import TColumnSchema
 
 from openfinops.importing.exports import DataFile
-from openfinops.importing.file_items import parquet_items
+from openfinops.importing.file_items import FileSelect, model_items
 from openfinops.importing.lineage import column_hint, lineage_hints
-from openfinops.importing.sql import sql_type
 
 from .columns import column_type
 from .manifests import Manifest
-from .reader import write_parquet
+from .reader import file_select
 from .settings import KNOWN_COLUMNS
 from .storage import access_errors
 
 
 @dlt.source(name="aws_cur", max_table_nesting=0)
-def aws_cur(manifest: Manifest, table_name: str, import_id: str, fs: fsspec.AbstractFileSystem, scratch: Path,
-            table_columns: dict[str, str] | None = None) -> dlt.sources.DltResource:
+def aws_cur(manifest: Manifest, table_name: str, import_id: str, fs: fsspec.AbstractFileSystem,
+            scratch: Path) -> dlt.sources.DltResource:
     """Rows of one billing period of one AWS export, appended to `table_name` with `import_id`.
 
     The rows are written once, straight into the raw table. They replace the period's older rows
@@ -33,23 +32,17 @@ def aws_cur(manifest: Manifest, table_name: str, import_id: str, fs: fsspec.Abst
         table_name: the export's raw table in the `aws_billing` dataset.
         import_id: a new id for this import, stored in every row.
         fs: the filesystem the data files live on (S3 or local).
-        scratch: a folder for downloads and Parquet files; each is deleted once dlt has taken it.
-        table_columns: the raw table's columns and SQL types in order, if it exists already.
+        scratch: a folder for downloads, kept until dlt has loaded them; the caller deletes it.
     """
-    columns = declared_columns(manifest)
-    layout = dict(table_columns or {})
-    for name, hint in columns.items():
-        layout.setdefault(name, sql_type(hint["data_type"]))
-
-    def write(local: Path, file: DataFile, out: Path, layout: dict[str, str]) -> tuple[int, dict[str, str]]:
-        return write_parquet(local, file, manifest, import_id, out, layout)
+    def read(local: Path, file: DataFile) -> FileSelect:
+        return file_select(local, file, manifest, import_id)
 
     return dlt.resource(
-        parquet_items(manifest, fs, scratch, layout, write, access_errors),
+        model_items(manifest, fs, scratch, read, access_errors),
         name=table_name,
         # Not dlt's merge: it would load a staging table and copy it again, doubling the writes.
         write_disposition="append",
-        columns=columns,
+        columns=declared_columns(manifest),
     )
 
 

@@ -1,7 +1,8 @@
 """A billing export of a made-up provider, `acme`, for testing the import machine without AWS.
 
-Its data files are small CSVs (line_id, cost) in a local folder; its dlt source reads each into an
-Arrow table with the lineage columns and appends it to the raw table `acme_billing.<export>`.
+Its data files are small CSVs (line_id, cost, and from some files on, region) in a local folder; its
+dlt source hands each to dlt as the SQL model that reads it, with the lineage columns, into the raw
+table `acme_billing.<export>`.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import dlt
-import pyarrow as pa
-import pyarrow.csv as pacsv
+from fsspec.implementations.local import LocalFileSystem
 
-from openfinops.errors import DataFileError
+from openfinops.importing import data_files
 from openfinops.importing.exports import BrokenManifest, DataFile, DeliveredFiles
+from openfinops.importing.file_items import FileSelect, model_items
 from openfinops.importing.lineage import column_hint, lineage_hints
+from openfinops.importing.sql import cast, quote
 
-COST = pa.decimal128(38, 12)
+KINDS = {"line_id": "text", "cost": "decimal", "region": "text"}  # dlt data types of acme's columns
 
 
 @dataclass(frozen=True)
@@ -54,29 +56,29 @@ class FakeExport:
     def discover(self) -> list[FakeManifest | BrokenManifest]:
         return list(self.manifests)
 
-    def dlt_source(self, manifest: FakeManifest, import_id: str, scratch: Path,
-                   table_columns: dict[str, str]) -> dlt.sources.DltSource:
-        return acme_costs(manifest, self.table_name, import_id)
+    def dlt_source(self, manifest: FakeManifest, import_id: str, scratch: Path) -> dlt.sources.DltSource:
+        return acme_costs(manifest, self.table_name, import_id, scratch)
 
 
 @dlt.source(name="acme", max_table_nesting=0)
-def acme_costs(manifest: FakeManifest, table_name: str, import_id: str) -> dlt.sources.DltResource:
+def acme_costs(manifest: FakeManifest, table_name: str, import_id: str, scratch: Path) -> dlt.sources.DltResource:
     """Rows of one billing period of an acme export, appended to `table_name` with `import_id`."""
-    def files():
-        for file in manifest.files:
-            try:
-                table = pacsv.read_csv(file.path, convert_options=pacsv.ConvertOptions(
-                    column_types={"line_id": pa.string(), "cost": COST}))
-            except (OSError, pa.ArrowInvalid) as exc:
-                raise DataFileError(f"{file.key}: {exc}") from None
-            lineage = {"billing_period": manifest.billing_period, "manifest_id": manifest.manifest_id,
-                       "source_file": file.key, "import_id": import_id}
-            for name, value in lineage.items():
-                table = table.append_column(name, pa.array([value] * table.num_rows, pa.string()))
-            yield table
+    def read(local: Path, file: DataFile) -> FileSelect:
+        return read_costs(local, file, manifest, import_id)
 
-    return dlt.resource(files(), name=table_name, write_disposition="append",
+    return dlt.resource(model_items(manifest, LocalFileSystem(), scratch, read), name=table_name,
+                        write_disposition="append",
                         columns={"line_id": column_hint("text"), "cost": column_hint("decimal"), **lineage_hints()})
+
+
+def read_costs(local: Path, file: DataFile, manifest: FakeManifest, import_id: str) -> FileSelect:
+    """An acme data file as the SELECT that types its columns and adds the lineage columns."""
+    with data_files.connection() as con:
+        columns = data_files.file_columns(con, local, "csv", file.path)
+    kinds = {name: KINDS[name] for name in columns}
+    expressions = {name: cast(quote(name), columns[name], kind) for name, kind in kinds.items()}
+    expressions.update(data_files.lineage_values(manifest.billing_period, manifest.manifest_id, file.key, import_id))
+    return FileSelect(data_files.select_sql(local, "csv", expressions), "csv", kinds, kinds)
 
 
 def write_file(folder: Path, key: str, rows: list[tuple[str, str]], etag: str | None = None) -> DataFile:

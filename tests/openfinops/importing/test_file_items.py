@@ -1,88 +1,129 @@
-"""A manifest's data files as dlt items (openfinops.importing.file_items): each file written as typed Parquet
-by the provider's writer and handed to dlt as it is, one at a time."""
+"""A manifest's data files as dlt items (openfinops.importing.file_items): one SQL model per file, run by dlt's
+load step in the destination DuckDB, and a file whose load fails named with what is wrong with it."""
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from pathlib import Path
 
 import dlt
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
+import fsspec
 import pytest
 from fsspec.implementations.local import LocalFileSystem
 
 from openfinops import progress
+from openfinops.errors import DataFileError
 from openfinops.importing.exports import DataFile
-from openfinops.importing.file_items import parquet_items
+from openfinops.importing.file_items import FileSelect, failed_file, model_items
+from openfinops.importing.lineage import lineage_hints
 from openfinops.importing.loading import run_pipeline
 
-from .fakes import FakeManifest, write_file
+from .fakes import FakeManifest, read_costs
 
 
-def _writer(calls: list):
-    """A provider's file writer: the CSV's rows as Parquet, cost as a decimal; a `region` column from file 1 on."""
-    def write(local: Path, file: DataFile, out: Path, layout: dict[str, str]) -> tuple[int, dict[str, str]]:
-        calls.append((local, file.key, dict(layout)))
-        rows = [line.split(",") for line in local.read_text().splitlines()[1:]]
-        columns = {"line_id": pa.array([r[0] for r in rows]),
-                   "cost": pa.array([Decimal(r[1]) for r in rows], pa.decimal128(38, 12))}
-        types = {"line_id": "text", "cost": "decimal"}
-        if not file.key.endswith("part-0.csv"):
-            columns["region"] = pa.array(["eu-west-1"] * len(rows))
-            types["region"] = "text"
-        pq.write_table(pa.table(columns), out)
-        return len(rows), types
-    return write
+def _read(local: Path, file: DataFile) -> FileSelect:
+    return read_costs(local, file, FakeManifest("2026-09", "exec-1"), "import-1")
+
+
+def _file(fs: fsspec.AbstractFileSystem, path: str, key: str, text: str) -> DataFile:
+    fs.makedirs(os.path.dirname(path), exist_ok=True)
+    fs.pipe(path, text.encode())
+    return DataFile(key=key, path=path, size=len(text), etag=None)
 
 
 @pytest.fixture
-def delivery(tmp_path) -> FakeManifest:
-    files = (write_file(tmp_path / "export", "p/part-0.csv", [("a", "1.5"), ("b", "2")]),
-             write_file(tmp_path / "export", "p/part-1.csv", [("c", "0.25")]))
-    return FakeManifest("2026-09", "exec-1", files)
+def memory_fs():
+    """A remote filesystem stand-in: files there must be downloaded first."""
+    fs = fsspec.filesystem("memory", skip_instance_cache=True)
+    fs.store.clear()
+    yield fs
+    fs.store.clear()
 
 
-def test_files_are_written_and_handed_over_one_at_a_time(tmp_path, delivery, monkeypatch):
+def _delivery(fs: fsspec.AbstractFileSystem, root: str, second_cost: str = "0.25") -> FakeManifest:
+    """Two files; the second adds a `region` column."""
+    return FakeManifest("2026-09", "exec-1", (
+        _file(fs, f"{root}/p/part-0.csv", "p/part-0.csv", "line_id,cost\na,1.5\nb,2\n"),
+        _file(fs, f"{root}/p/part-1.csv", "p/part-1.csv", f"line_id,cost,region\nc,{second_cost},eu-west-1\n")))
+
+
+def _load(delivery: FakeManifest, fs: fsspec.AbstractFileSystem, scratch: Path, data_dir: Path) -> None:
+    resource = dlt.resource(model_items(delivery, fs, scratch, _read), name="costs", write_disposition="append",
+                            columns=lineage_hints())
+    run_pipeline(resource, pipeline_name="acme__costs", database=data_dir / "finops.duckdb", dataset="acme_billing",
+                 pipelines_dir=data_dir / "tmp" / "dlt", scratch=scratch)
+
+
+def _rows(data_dir: Path) -> list[tuple]:
+    with duckdb.connect(str(data_dir / "finops.duckdb"), read_only=True) as con:
+        return con.execute("SELECT line_id, cost, region, source_file FROM acme_billing.costs ORDER BY 1").fetchall()
+
+
+def test_each_file_is_a_sql_model_over_its_local_copy(tmp_path, memory_fs, monkeypatch):
     reports = []
     monkeypatch.setattr(progress, "_reporter", lambda **counts: reports.append(counts))
-    calls, layout, scratch = [], {"line_id": "VARCHAR"}, tmp_path / "scratch"
+    delivery, scratch = _delivery(memory_fs, "/bucket"), tmp_path / "scratch"
 
-    items = parquet_items(delivery, LocalFileSystem(), scratch, layout, _writer(calls))
+    items = model_items(delivery, memory_fs, scratch, _read)
 
     first = next(items)
-    assert first.meta.file_path == str(scratch / "2026-09-part-0.csv.parquet")
-    assert first.meta.file_format == "parquet"
-    assert first.meta.metrics.items_count == 2
+    assert first.meta.file_format == "model"
+    model = Path(first.meta.file_path)
+    assert model.parent == scratch / "0"
+    assert model.read_text().startswith("dialect: duckdb\nSELECT ")
+    assert str(scratch / "0" / "part-0.csv") in model.read_text()  # the download, read at load
     assert first.meta.hints["columns"]["cost"] == {"name": "cost", "data_type": "decimal", "precision": 38,
                                                    "scale": 12, "nullable": True}
-    assert pq.read_table(first.meta.file_path).num_rows == 2
-    assert calls == [(Path(delivery.files[0].path), "p/part-0.csv", {"line_id": "VARCHAR"})]
-    assert layout == {"line_id": "VARCHAR", "cost": "DECIMAL(38,12)"}  # the file's new columns, in order
 
     second = next(items)
-    assert not Path(first.meta.file_path).exists()  # dlt has taken it
-    assert calls[1][2] == {"line_id": "VARCHAR", "cost": "DECIMAL(38,12)"}  # the next file matches the layout
-    assert layout == {"line_id": "VARCHAR", "cost": "DECIMAL(38,12)", "region": "VARCHAR"}
     assert set(second.meta.hints["columns"]) == {"line_id", "cost", "region"}
-    assert reports == [{"files": 1, "bytes": delivery.files[0].size, "rows": 2}]
-
+    assert reports == [{"files": 1, "bytes": delivery.files[0].size, "rows": 0}]  # once dlt has taken it
     assert list(items) == []
-    assert reports[1] == {"files": 1, "bytes": delivery.files[1].size, "rows": 1}
-    assert list(scratch.iterdir()) == []
+    assert reports[1] == {"files": 1, "bytes": delivery.files[1].size, "rows": 0}
+    # dlt loads after the source is done: the downloads stay until the caller deletes `scratch`
+    assert (scratch / "0" / "part-0.csv").exists() and (scratch / "1" / "part-1.csv").exists()
+    assert model.exists()
 
 
-def test_the_files_load_through_dlt(tmp_path, delivery, data_dir):
-    resource = dlt.resource(parquet_items(delivery, LocalFileSystem(), tmp_path / "scratch", {}, _writer([])),
-                            name="costs", write_disposition="append")
+def test_a_local_file_is_read_where_it_is(tmp_path):
+    delivery, scratch = _delivery(LocalFileSystem(), str(tmp_path / "export")), tmp_path / "scratch"
 
-    run_pipeline(resource, pipeline_name="acme__costs", database=data_dir / "finops.duckdb", dataset="acme_billing",
-                 pipelines_dir=data_dir / "tmp" / "dlt")
+    first = next(model_items(delivery, LocalFileSystem(), scratch, _read))
 
+    assert f"'{delivery.files[0].path}'" in Path(first.meta.file_path).read_text()
+    assert not (scratch / "0" / "part-0.csv").exists()
+
+
+def test_the_files_load_through_dlt_into_one_table(tmp_path, memory_fs, data_dir):
+    _load(_delivery(memory_fs, "/bucket"), memory_fs, tmp_path / "scratch", data_dir)
+
+    assert _rows(data_dir) == [("a", Decimal("1.5"), None, "p/part-0.csv"), ("b", Decimal("2"), None, "p/part-0.csv"),
+                               ("c", Decimal("0.25"), "eu-west-1", "p/part-1.csv")]
     with duckdb.connect(str(data_dir / "finops.duckdb"), read_only=True) as con:
-        assert con.execute("SELECT line_id, cost, region FROM acme_billing.costs ORDER BY 1").fetchall() == [
-            ("a", Decimal("1.5"), None), ("b", Decimal("2"), None), ("c", Decimal("0.25"), "eu-west-1")]
-        assert dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                                "WHERE table_name = 'costs'").fetchall())["cost"] == "DECIMAL(38,12)"
-    assert list((tmp_path / "scratch").iterdir()) == []
+        columns = con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                              "WHERE table_name = 'costs' ORDER BY ordinal_position").fetchall()
+    # dlt's own load id is not added: the import id says which load a row came from
+    assert [name for name, _ in columns] == ["billing_period", "manifest_id", "source_file", "import_id", "line_id",
+                                             "cost", "region"]
+    assert dict(columns)["cost"] == "DECIMAL(38,12)"
+
+
+def test_a_value_that_does_not_cast_fails_the_load_naming_the_file(tmp_path, memory_fs, data_dir):
+    _load(_delivery(memory_fs, "/first"), memory_fs, tmp_path / "first", data_dir)
+    before = _rows(data_dir)
+
+    with pytest.raises(DataFileError) as info:
+        _load(_delivery(memory_fs, "/bucket", second_cost="n/a"), memory_fs, tmp_path / "scratch", data_dir)
+
+    assert str(info.value) == "/bucket/p/part-1.csv: column cost, row 1: 'n/a' is not a decimal"
+    assert [row for row in _rows(data_dir) if row[3] == "p/part-1.csv"] == [
+        row for row in before if row[3] == "p/part-1.csv"]  # the bad file's rows never landed
+
+
+def test_failed_file_is_none_for_sql_that_reads_none_of_the_files(tmp_path, memory_fs):
+    scratch = tmp_path / "scratch"
+    list(model_items(_delivery(memory_fs, "/bucket"), memory_fs, scratch, _read))
+
+    assert failed_file(scratch, "SELECT 1 AS one", duckdb.ConversionException("no")) is None

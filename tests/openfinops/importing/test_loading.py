@@ -7,6 +7,7 @@ CSV files, no cloud.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import dlt
@@ -16,10 +17,11 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from openfinops.errors import DataFileError
 from openfinops.importing import loading
+from openfinops.importing.exports import DataFile
 from openfinops.importing.loading import LoadedPeriod, load_period, run_pipeline
 from openfinops.warehouse import state
 
-from .fakes import FakeExport, manifest, total
+from .fakes import FakeExport, FakeManifest, manifest, total, write_file
 
 TABLE = "acme_billing.acme_costs"
 SEPTEMBER = [("s1", "1.5"), ("s2", "2.25"), ("s3", "0.000000000001")]
@@ -62,6 +64,41 @@ def test_rows_land_and_the_import_is_recorded(export, data_dir):
         assert con.execute(f"DESCRIBE {TABLE}").fetchall()[1][:2] == ("cost", "DECIMAL(38,12)")
 
 
+def test_the_files_of_the_load_live_until_dlt_has_loaded_them(export, data_dir, monkeypatch):
+    scratch, seen = data_dir / "tmp" / "downloads" / "acme_costs", []
+
+    def run_pipeline_and_look(source, **kwargs):
+        info = run_pipeline(source, **kwargs)
+        seen.extend(sorted(path.name for path in scratch.rglob("*.model")))
+        return info
+
+    monkeypatch.setattr(loading, "run_pipeline", run_pipeline_and_look)
+    load_period(export, manifest(data_dir, "2026-09", "exec-1", SEPTEMBER[:2], SEPTEMBER[2:]), data_dir)
+
+    assert seen == ["select.model", "select.model"]  # still there when dlt's load step was done
+    assert not scratch.exists()
+
+
+def test_a_later_file_with_a_new_column_extends_the_table(export, data_dir):
+    load_period(export, manifest(data_dir, "2026-08", "exec-a", AUGUST), data_dir)
+    with duckdb.connect(str(data_dir / "finops.duckdb"), read_only=True) as con:
+        before = [row[0] for row in con.execute(f"DESCRIBE {TABLE}").fetchall()]
+    regional = data_dir / "2026-09" / "exec-1" / "part-1.csv"
+    regional.parent.mkdir(parents=True)
+    regional.write_text("region,line_id,cost\neu-west-1,s2,2.25\n")  # a new column, columns in another order
+    delivery = FakeManifest("2026-09", "exec-1", (write_file(data_dir, "2026-09/exec-1/part-0.csv", SEPTEMBER[:1]),
+                                                  DataFile("2026-09/exec-1/part-1.csv", str(regional),
+                                                           regional.stat().st_size, None)))
+
+    load_period(export, delivery, data_dir)
+
+    with duckdb.connect(str(data_dir / "finops.duckdb"), read_only=True) as con:
+        assert [row[0] for row in con.execute(f"DESCRIBE {TABLE}").fetchall()] == before + ["region"]
+        assert con.execute(f"SELECT line_id, cost, region FROM {TABLE} ORDER BY 1").fetchall() == [
+            ("a1", Decimal(10), None), ("a2", Decimal(-3), None), ("s1", Decimal("1.5"), None),
+            ("s2", Decimal("2.25"), "eu-west-1")]
+
+
 def test_a_second_load_of_the_period_replaces_the_first(export, data_dir):
     august = load_period(export, manifest(data_dir, "2026-08", "exec-a", AUGUST), data_dir)
     first = load_period(export, manifest(data_dir, "2026-09", "exec-1", SEPTEMBER), data_dir)
@@ -81,14 +118,20 @@ def test_a_second_load_of_the_period_replaces_the_first(export, data_dir):
 
 def test_a_failing_source_leaves_the_earlier_rows_and_state(export, data_dir):
     first = load_period(export, manifest(data_dir, "2026-09", "exec-1", SEPTEMBER), data_dir)
+    first_rows = _rows(data_dir, "2026-09")
     before = state.read_state(data_dir / "finops.duckdb", "acme", "acme-costs")
     broken = manifest(data_dir, "2026-09", "exec-2", [("s1", "1")], [("s2", "not a number")])
 
-    with pytest.raises(DataFileError, match=r"^2026-09/exec-2/part-1\.csv: "):  # the input's error, not dlt's
+    # the input's error, not dlt's, though the value fails to cast in dlt's load step
+    with pytest.raises(DataFileError, match=rf"^{re.escape(str(data_dir))}/2026-09/exec-2/part-1\.csv: "
+                                            r"column cost, row 1: 'not a number' is not a decimal$"):
         load_period(export, broken, data_dir)
 
-    assert [row[2] for row in _rows(data_dir, "2026-09")] == [first.import_id] * 3
+    # the good file may have landed before the bad one failed, under an id nothing records
+    assert [row for row in _rows(data_dir, "2026-09") if row[2] == first.import_id] == first_rows
+    assert _current_rows(data_dir, "2026-09") == ["s1", "s2", "s3"]
     assert state.read_state(data_dir / "finops.duckdb", "acme", "acme-costs") == before
+    assert not (data_dir / "tmp" / "downloads" / "acme_costs").exists()
     # and the next import of the period runs as if nothing had happened
     fixed = load_period(export, manifest(data_dir, "2026-09", "exec-3", [("s1", "1")]), data_dir)
     assert _rows(data_dir, "2026-09") == [("s1", Decimal(1), fixed.import_id, "exec-3")]

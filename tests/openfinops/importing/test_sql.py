@@ -41,6 +41,10 @@ def _eval(expression: str, value_sql: str):
 
 @pytest.mark.parametrize("value_sql, source_type, kind, expected", [
     ("' 1.5 '", "VARCHAR", "decimal", Decimal("1.5")),
+    ("'-123456789012.123456789012'", "VARCHAR", "decimal", Decimal("-123456789012.123456789012")),  # > 18 digits
+    ("'999999.9999999999995'", "VARCHAR", "decimal", Decimal("1000000")),  # rounds to scale 12, then > 18 digits
+    ("'0.0000000000005'", "VARCHAR", "decimal", Decimal("1E-12")),
+    ("'1e-5'", "VARCHAR", "decimal", Decimal("0.00001")),
     ("''", "VARCHAR", "decimal", None),  # an empty CSV cell is "not applicable"
     ("'  '", "VARCHAR", "bigint", None),
     ("'2026-09-01T00:00:00Z'", "VARCHAR", "timestamp", datetime(2026, 9, 1, tzinfo=timezone.utc)),
@@ -53,6 +57,11 @@ def _eval(expression: str, value_sql: str):
 ])
 def test_cast(value_sql, source_type, kind, expected):
     assert _eval(cast("v", source_type, kind), value_sql) == expected
+
+
+def test_a_value_that_is_no_decimal_fails_the_cast():
+    with pytest.raises(duckdb.ConversionException, match="abc"):
+        _eval(cast("v", "VARCHAR", "decimal"), "'abc'")
 
 
 @pytest.mark.parametrize("value_sql, source_type, expected", [

@@ -1,6 +1,6 @@
-"""Reading one data file of any AWS export type into a typed Parquet file (openfinops.providers.aws.reader):
-raw column names and types, lineage columns, the table's column layout, and a value that does not fit
-its column reported by column, row and value.
+"""One data file of any AWS export type as the SELECT that reads it into the raw table
+(openfinops.providers.aws.reader): raw column names and types, lineage columns, missing columns caught before
+anything loads, and a value that does not fit its column reported by column, row and value.
 """
 
 from __future__ import annotations
@@ -9,21 +9,20 @@ import csv
 import gzip
 import io
 import json
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from fsspec.implementations.local import LocalFileSystem
 
 from openfinops.errors import DataFileError
+from openfinops.importing import data_files
 from openfinops.providers.aws.columns import snake_case
 from openfinops.providers.aws.config import AwsExport
 from openfinops.providers.aws.manifests import Manifest, discover
-from openfinops.providers.aws.reader import write_parquet
+from openfinops.providers.aws.reader import file_select
 from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
 
 FOCUS_ROWS = Path(__file__).resolve().parents[3] / "fixtures" / "aws" / "focus-1.0-aws-rows.csv"
@@ -39,10 +38,19 @@ def _manifest(root: Path, name: str, cur_version: str) -> Manifest:
     return manifest
 
 
-def _write(manifest: Manifest, out: Path) -> int:
+def _read(manifest: Manifest) -> pa.Table:
+    """The file's rows as its SELECT reads them, and a failure explained, as dlt's load step would."""
     [data_file] = manifest.files
-    rows, _ = write_parquet(Path(data_file.path), data_file, manifest, "import-1", out, layout={})
-    return rows
+    local = Path(data_file.path)
+    select = file_select(local, data_file, manifest, "import-1")
+    with data_files.connection() as con:
+        con.execute("SET arrow_lossless_conversion = true")  # JSON columns as Arrow's JSON type
+        try:
+            table = con.sql(select.sql).to_arrow_table()
+        except duckdb.Error as exc:
+            raise data_files.explain(local, select.file_format, data_file.path, select.casts, exc) from None
+    assert set(table.column("import_id").to_pylist()) <= {"import-1"}
+    return table
 
 
 def _write_v1(root: Path, rows: list[list[str]]) -> Path:
@@ -74,10 +82,9 @@ def test_v1_bad_decimal_names_column_row_and_value(tmp_path):
     data = _write_v1(tmp_path, rows)
 
     with pytest.raises(DataFileError) as error:
-        _write(_manifest(tmp_path, "rep", "v1"), tmp_path / "out.parquet")
+        _read(_manifest(tmp_path, "rep", "v1"))
 
     assert str(error.value) == f"{data}: column lineItem/UnblendedCost, row 17: 'abc' is not a decimal"
-    assert not (tmp_path / "out.parquet").exists()
 
 
 def test_v1_first_bad_row_wins_across_columns(tmp_path):
@@ -87,7 +94,7 @@ def test_v1_first_bad_row_wins_across_columns(tmp_path):
     _write_v1(tmp_path, rows)
 
     with pytest.raises(DataFileError, match=r"column lineItem/UsageStartDate, row 6: 'yesterday' is not a timestamp$"):
-        _write(_manifest(tmp_path, "rep", "v1"), tmp_path / "out.parquet")
+        _read(_manifest(tmp_path, "rep", "v1"))
 
 
 def test_v1_good_file_reads(tmp_path):
@@ -95,7 +102,7 @@ def test_v1_good_file_reads(tmp_path):
     rows[1] = _v1_row(2, cost=" ", amount="")
     _write_v1(tmp_path, rows)
 
-    assert _write(_manifest(tmp_path, "rep", "v1"), tmp_path / "out.parquet") == 5
+    assert _read(_manifest(tmp_path, "rep", "v1")).num_rows == 5
 
 
 def test_v2_csv_bad_decimal_names_the_snake_case_column(tmp_path):
@@ -111,44 +118,43 @@ def test_v2_csv_bad_decimal_names_the_snake_case_column(tmp_path):
         csv.writer(f, lineterminator="\n").writerows(table)
 
     with pytest.raises(DataFileError) as error:
-        _write(manifest, tmp_path / "out.parquet")
+        _read(manifest)
 
     assert str(error.value) == (f"{data_file.path}: column line_item_unblended_cost, row {bad_row}: 'n/a' "
                                 "is not a decimal")
 
 
+def test_missing_columns_fail_before_anything_loads(tmp_path):
+    data = _write_v1(tmp_path, [_v1_row(1)])
+    header, *rows = [line.split(",") for line in gzip.decompress(data.read_bytes()).decode().splitlines()]
+    cost = header.index("lineItem/UnblendedCost")
+    data.write_bytes(gzip.compress("".join(",".join(r[:cost] + r[cost + 1:]) + "\n" for r in [header, *rows]).encode()))
+    manifest = _manifest(tmp_path, "rep", "v1")
+
+    with pytest.raises(DataFileError, match=r"missing 1 column\(s\) the manifest declares: lineItem/UnblendedCost$"):
+        file_select(data, manifest.files[0], manifest, "import-1")
+
+
+def test_the_select_declares_raw_column_types_and_the_casts_by_file_column(tmp_path):
+    _write_v1(tmp_path, [_v1_row(1)])
+    manifest = _manifest(tmp_path, "rep", "v1")
+    [data_file] = manifest.files
+
+    select = file_select(Path(data_file.path), data_file, manifest, "import-1")
+
+    assert select.file_format == "csv"
+    assert select.columns == {"identity_line_item_id": "text", "bill_payer_account_id": "text",
+                              "line_item_line_item_type": "text", "line_item_usage_start_date": "timestamp",
+                              "line_item_unblended_cost": "decimal", "line_item_usage_amount": "decimal",
+                              "resource_tags": "json"}  # the lineage columns are the resource's
+    assert select.casts == {"identity/LineItemId": "text", "bill/PayerAccountId": "text",
+                            "lineItem/LineItemType": "text", "lineItem/UsageStartDate": "timestamp",
+                            "lineItem/UnblendedCost": "decimal", "lineItem/UsageAmount": "decimal",
+                            "resourceTags/user:Team": "text"}  # folded into resource_tags, read as text
+
+
 # --------------------------------------------------------------------------- every export type, typed
-def _read(manifest: Manifest) -> pa.Table:
-    [data_file] = manifest.files
-    with tempfile.TemporaryDirectory() as scratch:
-        out = Path(scratch) / "out.parquet"
-        rows, _ = write_parquet(Path(data_file.path), data_file, manifest, "import-1", out, layout={})
-        table = pq.read_table(out)
-    assert table.num_rows == rows
-    assert set(table.column("import_id").to_pylist()) <= {"import-1"}
-    return table
-
-
-def test_write_parquet_follows_the_table_layout(tmp_path):
-    """Columns come in the raw table's order, the ones this file lacks as typed NULLs, then the
-    file's new columns."""
-    write_cur_v2(tmp_path, periods=["2026-09"], rows_per_period=50, files_per_period=1)
-    manifest = _manifest(tmp_path, "demo-cur2", "v2")
-    [data_file] = manifest.files
-    layout = {"source_file": "VARCHAR", "line_item_unblended_cost": "DECIMAL(38,12)",
-              "reservation_reservation_a_r_n": "VARCHAR", "not_in_this_file": "DECIMAL(38,12)"}
-
-    out = tmp_path / "out.parquet"
-    write_parquet(Path(data_file.path), data_file, manifest, "import-1", out, layout)
-
-    table = pq.read_table(out)
-    assert table.column_names[:4] == list(layout)
-    assert table.column("not_in_this_file").null_count == table.num_rows
-    assert table.schema.field("not_in_this_file").type == pa.decimal128(38, 12)
-    assert {"line_item_usage_start_date", "billing_period", "import_id"} <= set(table.column_names[4:])
-
-
-def test_write_parquet_focus_export(tmp_path, write_focus_export):
+def test_focus_export(tmp_path, write_focus_export):
     write_focus_export(tmp_path)
     manifest = _manifest(tmp_path, "focus-daily", "focus")
 
@@ -188,7 +194,7 @@ def test_write_parquet_focus_export(tmp_path, write_focus_export):
     assert set(table.column("source_file").to_pylist()) == {manifest.files[0].key}
 
 
-def test_write_parquet_adds_no_column_from_the_partition_folder(tmp_path, write_focus_export):
+def test_no_column_from_the_partition_folder(tmp_path, write_focus_export):
     write_focus_export(tmp_path)
     manifest = _manifest(tmp_path, "focus-daily", "focus")
 
@@ -199,7 +205,7 @@ def test_write_parquet_adds_no_column_from_the_partition_folder(tmp_path, write_
     assert sorted(table.column_names) == sorted([snake_case(h) for h in header] + lineage)
 
 
-def test_write_parquet_v1_csv_folds_tags_and_types_columns(tmp_path):
+def test_v1_csv_folds_tags_and_types_columns(tmp_path):
     write_cur_v1(tmp_path, periods=("2026-09",), rows_per_period=ROWS, files_per_period=1, delivery="overwrite")
     manifest = _manifest(tmp_path, "demo-cur-v1", "v1")
 
@@ -219,7 +225,7 @@ def test_write_parquet_v1_csv_folds_tags_and_types_columns(tmp_path):
     assert set(table.column("manifest_id").to_pylist()) == {manifest.manifest_id}
 
 
-def test_write_parquet_v2_csv(tmp_path):
+def test_v2_csv(tmp_path):
     write_cur_v2(tmp_path, periods=("2026-09",), rows_per_period=ROWS, files_per_period=1, fmt="csv")
     manifest = _manifest(tmp_path, "demo-cur2", "v2")
 
@@ -228,7 +234,7 @@ def test_write_parquet_v2_csv(tmp_path):
     assert table.schema.field("line_item_usage_start_date").type == pa.timestamp("us", tz="UTC")
 
 
-def test_write_parquet_hand_written_v1_csv_empty_cells_are_null(tmp_path):
+def test_hand_written_v1_csv_empty_cells_are_null(tmp_path):
     """A legacy CUR CSV as AWS writes it: quoted and unquoted empty cells are NULL in every column type."""
     folder = tmp_path / "rep" / "20260901-20261001"
     folder.mkdir(parents=True)

@@ -1,16 +1,27 @@
-"""The dlt source of one AWS billing period (openfinops.providers.aws.source): declared columns, append only.
+"""The dlt source of one AWS billing period (openfinops.providers.aws.source): declared columns, append only,
+and the rows dlt loads from each file's SELECT.
 
-Loading through it is tested end to end in tests/flows/test_aws_cur.py and tests/flows/test_real_exports.py.
+Loading through it is also tested end to end in tests/flows/test_aws_cur.py and tests/flows/test_real_exports.py.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
+import pytest
 from fsspec.implementations.local import LocalFileSystem
 
+from openfinops.importing import data_files
 from openfinops.importing.lineage import LINEAGE_COLUMNS
+from openfinops.importing.loading import load_period
+from openfinops.importing.sql import quote
+from openfinops.providers.aws.config import AwsExport
 from openfinops.providers.aws.manifests import Manifest
+from openfinops.providers.aws.reader import file_select
 from openfinops.providers.aws.settings import KNOWN_COLUMNS
 from openfinops.providers.aws.source import aws_cur, declared_columns
+from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
 
 
 def _manifest(cur_version: str) -> Manifest:
@@ -41,3 +52,40 @@ def test_one_appending_resource_named_for_the_raw_table(tmp_path):
     assert resource.name == "payer_cur2"
     assert resource.write_disposition == "append"
     assert set(resource.columns) >= {"import_id", "billing_period", "line_item_unblended_cost"}
+
+
+EXPORTS = {"v1": "demo-cur-v1", "v2": "demo-cur2", "v2-csv": "demo-cur2", "focus": "focus-daily"}
+
+
+@pytest.mark.parametrize("flavour", EXPORTS)
+def test_dlt_loads_the_rows_the_files_selects_read(tmp_path, data_dir, flavour, write_focus_export):
+    """dlt rewrites each file's SELECT (sqlglot, DuckDB to DuckDB) before it runs it: the raw table holds
+    exactly the rows the SELECTs read, and NULL in the declared columns no file has."""
+    root = tmp_path / "exports"
+    if flavour == "v1":
+        write_cur_v1(root, periods=("2026-09",), rows_per_period=300, files_per_period=2, delivery="overwrite")
+    elif flavour == "focus":
+        write_focus_export(root)
+    else:
+        write_cur_v2(root, periods=("2026-09",), rows_per_period=300, files_per_period=2,
+                     fmt="csv" if flavour == "v2-csv" else "parquet")
+    export = AwsExport(name=EXPORTS[flavour], cur_version=flavour.split("-")[0], path=str(root))
+    [manifest] = export.discover()
+
+    loaded = load_period(export, manifest, data_dir)
+
+    selects = [file_select(Path(f.path), f, manifest, loaded.import_id) for f in manifest.files]
+    columns = list(dict.fromkeys(name for s in selects for name in s.columns)) + list(LINEAGE_COLUMNS)
+    listed = ", ".join(quote(name) for name in columns)
+    with data_files.connection() as con:
+        expected = con.execute(" UNION ALL BY NAME ".join(f"({s.sql})" for s in selects)
+                               + f" ORDER BY {listed}").fetchall()
+    table = f"aws_billing.{export.table_name}"
+    with duckdb.connect(str(data_dir / "finops.duckdb"), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        assert con.execute(f"SELECT {listed} FROM {table} ORDER BY {listed}").fetchall() == expected
+        assert len(expected) == loaded.rows > 0
+        absent = set(declared_columns(manifest)) - set(columns)
+        if absent:
+            nulls = ", ".join(f"count({quote(name)})" for name in sorted(absent))
+            assert set(con.execute(f"SELECT {nulls} FROM {table}").fetchone()) == {0}

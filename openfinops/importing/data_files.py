@@ -1,9 +1,9 @@
-"""Turn one billing data file into a typed Parquet file for dlt to load, with DuckDB doing the work.
+"""One billing data file as DuckDB reads it: its columns, the SELECT that types its rows into raw
+columns, and what is wrong with it when that SELECT fails.
 
-DuckDB streams the file (CSV, gzip CSV or Parquet) through the provider's cast/rename SQL into
-Parquet on all cores, so memory stays bounded by its row groups whatever the file size, and no
-row passes through Python or is re-encoded by it. A file that cannot be read or cast fails with
-one line naming the file, and where it can, the column, row and value.
+dlt's load step runs the SELECT in the destination DuckDB (see `file_items`), so each row is read,
+cast and written into the raw table once, on all cores. A file that cannot be read or cast fails
+with one line naming the file, and where it can, the column, row and value.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import gzip
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import duckdb
 
@@ -22,17 +22,13 @@ from openfinops.warehouse.database import DUCKDB_CONFIG
 from .lineage import IMPORT_COLUMN, MANIFEST_COLUMN, PERIOD_COLUMN, SOURCE_FILE_COLUMN
 from .sql import literal, quote, sql_type
 
-# A CUR row group of DuckDB's default 122,880 rows x ~130 columns pushes a 1 GB limit into
-# spilling (a 1M-row CSV took 45 s instead of 12 s); 50,000 rows stay well inside it.
-ROW_GROUP_ROWS = 50_000
-
 TYPE_NOUNS = {"decimal": "a decimal", "timestamp": "a timestamp", "bigint": "an integer", "date": "a date",
               "bool": "a boolean", "json": "JSON"}
 
 
 @contextmanager
 def connection() -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB connection for reading files, timestamps in UTC."""
+    """An in-memory DuckDB connection for reading files, timestamps in UTC (as in dlt's)."""
     con = duckdb.connect(config=DUCKDB_CONFIG)
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -70,33 +66,21 @@ def lineage_values(billing_period: str, manifest_id: str, source_file: str, impo
             SOURCE_FILE_COLUMN: literal(source_file), IMPORT_COLUMN: literal(import_id)}
 
 
-def write_parquet(con: duckdb.DuckDBPyConnection, local: Path, file_format: str, display: str,
-                  expressions: dict[str, str], types: dict[str, str], layout: dict[str, str], out: Path,
-                  raw_name: Callable[[str], str]) -> int:
-    """Write the file's rows as `expressions` (raw column name -> SQL over the file's columns) to the
-    Parquet file `out`; returns the row count.
+def select_sql(local: Path, file_format: str, expressions: dict[str, str]) -> str:
+    """The file's rows as `expressions` (raw column name -> SQL over the file's columns)."""
+    columns = ", ".join(f"{sql} AS {quote(name)}" for name, sql in expressions.items())
+    return f"SELECT {columns} FROM {scan_sql(local, file_format)}"
 
-    The columns follow `layout` (column name to SQL type, in the raw table's order), with NULLs for
-    the ones this file lacks, and then the file's new columns: dlt loads a file whose columns match
-    its schema as it is, and rewrites any other one row group by row group. `types` (raw column ->
-    dlt type) and `raw_name` (file column -> raw column) let a failed cast be traced to its cell.
-    """
-    ordered = [f"{expressions.get(name, f'CAST(NULL AS {type_sql})')} AS {quote(name)}"
-               for name, type_sql in layout.items()]
-    ordered += [f"{sql} AS {quote(name)}" for name, sql in expressions.items() if name not in layout]
-    sql = f"SELECT {', '.join(ordered)} FROM {scan_sql(local, file_format)}"
-    try:
-        [(rows,)] = con.execute(f"COPY ({sql}) TO {literal(str(out))} "
-                                f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})").fetchall()
-    except duckdb.Error as exc:
-        out.unlink(missing_ok=True)
-        problem = diagnose(con, local, file_format, display, exc, types, raw_name)
-        raise DataFileError(f"{display}: {problem}") from None
-    return rows
+
+def explain(local: Path, file_format: str, display: str, casts: dict[str, str], exc: BaseException) -> DataFileError:
+    """The error to report when reading the file failed with `exc`; `casts` (file column -> the dlt
+    type it is cast to) let a failed cast be traced to its cell."""
+    with connection() as con:
+        return DataFileError(f"{display}: {diagnose(con, local, file_format, display, exc, casts)}")
 
 
 def diagnose(con: duckdb.DuckDBPyConnection, local: Path, file_format: str, display: str, exc: BaseException,
-             types: dict[str, str] | None = None, raw_name: Callable[[str], str] | None = None) -> str:
+             casts: dict[str, str] | None = None) -> str:
     """Say what is wrong with the file; a damaged gzip stream is the usual culprit, so check it.
     DuckDB names the local copy of a downloaded file: name the file as the provider does instead."""
     if local.name.endswith(".gz"):
@@ -107,14 +91,14 @@ def diagnose(con: duckdb.DuckDBPyConnection, local: Path, file_format: str, disp
         except (OSError, EOFError, zlib.error) as gz_exc:
             return f"corrupt or truncated gzip file ({gz_exc})"
     detail = _first_line(exc).replace(str(local), display)
-    if isinstance(exc, duckdb.ConversionException) and types and raw_name:
-        bad_value = _first_bad_value(con, local, file_format, types, raw_name)
+    if isinstance(exc, duckdb.ConversionException) and casts:
+        bad_value = _first_bad_value(con, local, file_format, casts)
         return bad_value or f"a value does not match its column type ({detail})"
     return f"cannot read as {file_format.upper()} ({detail})"
 
 
-def _first_bad_value(con: duckdb.DuckDBPyConnection, local: Path, file_format: str, types: dict[str, str],
-                     raw_name: Callable[[str], str]) -> str | None:
+def _first_bad_value(con: duckdb.DuckDBPyConnection, local: Path, file_format: str,
+                     casts: dict[str, str]) -> str | None:
     """`column <name>, row <n>: <value> is not <type>` for the first row, in file order, holding a
     value that does not cast to its column's type; None if there is none.
 
@@ -128,7 +112,7 @@ def _first_bad_value(con: duckdb.DuckDBPyConnection, local: Path, file_format: s
         return None
     checks = []  # (column as the file spells it, its type, the SQL condition of a bad value)
     for column, source_type, *_ in described:
-        kind = types.get(raw_name(column), "text")  # columns folded into a map have none
+        kind = casts.get(column, "text")
         if kind == "text" or (kind == "json" and source_type != "VARCHAR"):  # no cast that can fail
             continue
         value = f"nullif(trim({quote(column)}), '')" if source_type == "VARCHAR" else quote(column)
