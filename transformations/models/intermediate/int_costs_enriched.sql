@@ -31,25 +31,21 @@ account_names as (
     select * from {{ ref('int_account_names') }}
 ),
 
-joined as (
+looked_up as (
     select
-        costs.* exclude (
-            ServiceName, ServiceCategory, ServiceSubcategory, RegionName, BillingAccountName, SubAccountName
-        ),
-        -- the seed is the one source of truth for categories, so a service is categorised the same
-        -- way whatever export format it arrived in; FOCUS exports keep their ServiceName
+        costs.*,
+        -- Rows are looked up by service code (x_ServiceCode). Rows that carry FOCUS service columns
+        -- (FOCUS exports) are looked up by their ServiceName first, so a service name always gets the
+        -- same category. `service` is the chosen seed row.
         case
-            when costs.ServiceCategory is not null
-                then coalesce(costs.ServiceName, services.service_name, costs.x_ServiceCode, 'Other')
-            else coalesce(services.service_name, costs.ServiceName, costs.x_ServiceCode, 'Other')
-        end as ServiceName,
-        coalesce(services.service_category, costs.ServiceCategory, 'Other') as ServiceCategory,
-        case when services.service_category is not null then services.service_subcategory else costs.ServiceSubcategory end
-            as candidate_subcategory,
-        case when costs.RegionId is not null then coalesce(regions.region_name, costs.RegionName, costs.RegionId) end
-            as RegionName,
-        billing_accounts.account_name as BillingAccountName,
-        sub_accounts.account_name as SubAccountName
+            when (costs.ServiceCategory is not null and services_by_name.service_name is not null)
+                or services_by_code.service_code is null
+                then services_by_name
+            else services_by_code
+        end as service,
+        regions.region_name as seed_region_name,
+        billing_accounts.account_name as billing_account_name,
+        sub_accounts.account_name as sub_account_name
     from costs
     left join services_seed as services_by_code
         on services_by_code.provider_name = costs.ProviderName
@@ -57,22 +53,6 @@ joined as (
     left join services_seed as services_by_name
         on services_by_name.provider_name = costs.ProviderName
         and services_by_name.service_name = costs.ServiceName
-    -- Rows are looked up by service code (x_ServiceCode). Rows that carry FOCUS service columns
-    -- (FOCUS exports) are looked up by their ServiceName first, so a service name always gets the
-    -- same category.
-    cross join lateral (
-        select (costs.ServiceCategory is not null and services_by_name.service_name is not null)
-            or services_by_code.service_code is null as by_name
-    ) as lookup
-    cross join lateral (
-        select
-            case when lookup.by_name then services_by_name.service_name else services_by_code.service_name end
-                as service_name,
-            case when lookup.by_name then services_by_name.service_category else services_by_code.service_category end
-                as service_category,
-            case when lookup.by_name then services_by_name.service_subcategory
-                else services_by_code.service_subcategory end as service_subcategory
-    ) as services
     left join regions
         on regions.provider_name = costs.ProviderName
         and regions.region_id = costs.RegionId
@@ -82,6 +62,27 @@ joined as (
     left join account_names as sub_accounts
         on sub_accounts.provider = costs.x_Provider
         and sub_accounts.account_id = costs.SubAccountId
+),
+
+joined as (
+    select
+        looked_up.* exclude (
+            ServiceName, ServiceCategory, ServiceSubcategory, RegionName, BillingAccountName, SubAccountName,
+            service, seed_region_name, billing_account_name, sub_account_name
+        ),
+        -- the seed is the one source of truth for categories, so a service is categorised the same
+        -- way whatever export format it arrived in; FOCUS exports keep their ServiceName
+        case
+            when ServiceCategory is not null then coalesce(ServiceName, service.service_name, x_ServiceCode, 'Other')
+            else coalesce(service.service_name, ServiceName, x_ServiceCode, 'Other')
+        end as ServiceName,
+        coalesce(service.service_category, ServiceCategory, 'Other') as ServiceCategory,
+        case when service.service_category is not null then service.service_subcategory else ServiceSubcategory end
+            as candidate_subcategory,
+        case when RegionId is not null then coalesce(seed_region_name, RegionName, RegionId) end as RegionName,
+        billing_account_name as BillingAccountName,
+        sub_account_name as SubAccountName
+    from looked_up
 ),
 
 final as (

@@ -1,24 +1,23 @@
 -- FOCUS 1.2 Cost and Usage dataset, one row per provider charge line.
--- Incremental (delete+insert) by (x_Provider, x_SourceExport, x_BillingPeriod): a run rebuilds
+-- Incremental by (x_Provider, x_SourceExport, x_BillingPeriod) (macro replace_partitions): a run rebuilds
 -- the periods whose (export, billing period, import id) is not in the table yet, i.e. new or
 -- restated deliveries, and the periods whose account names changed. After it, rows of imports
 -- that are no longer current are deleted, so a period restated to zero rows leaves the table.
 -- `dbt build --full-refresh` produces the same table from scratch.
 
+{#- post_hook: an import id is new on every import, so it alone names the (provider, export,
+    period) import. A join on all four columns made DuckDB hash the freshly written table, and run
+    out of memory at 10M rows. -#}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_partitions',
         unique_key=['x_Provider', 'x_SourceExport', 'x_BillingPeriod'],
         on_schema_change='fail',
         post_hook="
-            delete from {{ this }} as built
-            where not exists (
-                select 1 from {{ source('finops_state', 'import_state') }} as state
-                where state.provider = built.x_Provider
-                  and state.export = built.x_SourceExport
-                  and state.billing_period = built.x_BillingPeriod
-                  and state.import_id = built.x_ImportId
+            delete from {{ this }}
+            where x_ImportId not in (
+                select import_id from {{ source('finops_state', 'import_state') }} where import_id is not null
             )",
     )
 }}
@@ -56,9 +55,16 @@ built_names as (
     where SubAccountId is not null
 ),
 
+-- the import each period is current with; read from the importer's record rather than from the
+-- cost rows, so the month's rows are read once, by costs_to_build
+current_imports as (
+    select provider as x_Provider, export as x_SourceExport, billing_period as x_BillingPeriod, import_id as x_ImportId
+    from {{ source('finops_state', 'import_state') }}
+),
+
 changed_periods as (
-    select distinct x_Provider, x_SourceExport, x_BillingPeriod
-    from costs
+    select x_Provider, x_SourceExport, x_BillingPeriod
+    from current_imports
     anti join loaded_periods using (x_Provider, x_SourceExport, x_BillingPeriod, x_ImportId)
     union
     select provider, x_SourceExport, x_BillingPeriod

@@ -37,6 +37,12 @@ pricing_units as (
     where provider_name = 'AWS'
 ),
 
+-- tags rewritten once per distinct tag set (a resource repeats its tags on every hourly row)
+tag_sets as (
+    select resource_tags, {{ aws_focus_tags('resource_tags') }} as focus_tags
+    from (select distinct cast(resource_tags as varchar) as resource_tags from {{ ref('base_aws__cur') }})
+),
+
 classified as (
     select
         line_items.*,
@@ -90,14 +96,16 @@ classified as (
     left join pricing_units on pricing_units.pricing_unit = line_items.pricing_unit
 ),
 
--- one extra row per commitment fee with an unused part (see header)
+-- one extra row per commitment fee with an unused part (see header). Unnested rather than a
+-- union of two reads: DuckDB would hold the month's classified rows in memory for those.
 expanded as (
-    select *, false as is_unused_row
-    from classified
-    union all
-    select * replace ('Usage' as charge_category), true as is_unused_row
-    from classified
-    where unused_commitment_cost <> 0
+    select * replace (case when is_unused_row then 'Usage' else charge_category end as charge_category)
+    from (
+        select
+            *,
+            unnest(case when unused_commitment_cost <> 0 then [false, true] else [false] end) as is_unused_row
+        from classified
+    )
 ),
 
 final as (
@@ -279,10 +287,8 @@ final as (
         cast(null as json) as SkuPriceDetails,
 
         -- tags: user_X -> X, aws_X -> aws:X (as AWS writes them in its FOCUS export), empty values
-        -- dropped. Rewritten as text: parsing rows of hundreds of tags into maps outgrows the
-        -- build's memory limit. A pattern that starts at `{` or `,` before a quote only matches a key:
-        -- quotes inside JSON strings are escaped.
-        {{ aws_focus_tags('resource_tags') }} as Tags,
+        -- dropped (macro aws_focus_tags, per tag set in tag_sets)
+        tag_sets.focus_tags as Tags,
 
         -- pricing currency: CUR prices are in the billing currency (line_item_currency_code); the
         -- pricing-currency columns repeat the billing-currency values (set in int_costs_enriched)
@@ -308,6 +314,7 @@ final as (
         billing_period as x_BillingPeriod,
         source_file as x_SourceFile
     from expanded
+    left join tag_sets on tag_sets.resource_tags = cast(expanded.resource_tags as varchar)
 )
 
 select * from final
