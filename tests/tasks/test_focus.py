@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import ssl
 import time
 from pathlib import Path
 
@@ -83,6 +84,26 @@ def test_every_model_seed_and_test_is_a_completed_task_run(imported):
     assert all([parent.id for parent in run.task_inputs["__parents__"]] == [build.id] for run in nodes.values())
 
 
+def test_a_second_build_reuses_the_parse_and_no_node_builds_a_client_of_its_own(imported, monkeypatch):
+    """The fixed cost of a build: dbt reads its parse back, and node task runs share one SSL context
+    (each Prefect client loads a CA bundle into a new one, ~30 ms: three per node unless shared)."""
+    data_dir, _ = imported
+    contexts = []
+    create = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *args, **kwargs: contexts.append(args or kwargs)
+                        or create(*args, **kwargs))
+
+    state = focus_build(data_dir=str(data_dir), return_state=True)
+
+    assert state.is_completed(), state.message
+    assert len(contexts) < len(dbt_nodes(data_dir)) / 4, contexts
+    logs = sorted((data_dir / "tmp" / "dbt" / "logs").glob("dbt.log*"), key=lambda p: p.stat().st_mtime)  # rotated
+    log = "".join(path.read_text() for path in logs)
+    build = log[log.rindex("Running with dbt="):]
+    assert "Unable to do partial parsing" not in build
+    assert "Nothing changed, skipping partial parsing" in build or "Partial parsing enabled" in build
+
+
 def test_a_failed_dbt_test_fails_its_own_task_run_and_the_build(imported, tmp_path):
     built, _ = imported
     data_dir = tmp_path / "data"
@@ -103,3 +124,6 @@ def test_a_failed_dbt_test_fails_its_own_task_run_and_the_build(imported, tmp_pa
     assert f"test.open_finops.{RECONCILIATION} finished with status fail" in failed.state.message
     assert runs["model cost_and_usage"].state.is_completed()
     assert [name for name, run in runs.items() if name.startswith("build-focus") and run.state.is_failed()]
+    # dbt keeps DuckDB open during the run (keep_open): a failed build closes it too.
+    with duckdb.connect(str(data_dir / "finops.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM focus.cost_and_usage").fetchone()[0] > 0

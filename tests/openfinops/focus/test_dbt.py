@@ -25,7 +25,7 @@ def test_the_written_profile_is_the_projects_with_the_databases_absolute_path(tm
     assert output.pop("path") == str(tmp_path / "data" / "finops.duckdb")
     assert project["outputs"][project["target"]].pop("path").startswith("{{ env_var('OPEN_FINOPS_DATABASE'")
     assert written == project
-    assert output["keep_open"] is False  # dbt closes the file when done: the next writer can open it
+    assert output["keep_open"] is True  # one DuckDB for the whole run; dbt_build closes it after
 
 
 def test_a_project_parsed_with_the_developers_profile_is_not_parsed_again(tmp_path):
