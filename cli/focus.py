@@ -29,11 +29,12 @@ def register(nouns: argparse._SubParsersAction) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from flows.focus_build import focus_build
-
     from .temporary_server import start_temporary_server
 
-    start_temporary_server(None if args.verbose else args.log_file)
+    wait_for_server = start_temporary_server(None if args.verbose else args.log_file)
+    from flows.focus_build import focus_build
+
+    wait_for_server()
     with printed_output_logged():
         state = focus_build(data_dir=args.data_dir, full_refresh=args.full_refresh, return_state=True)
     print_focus_summary(args.data_dir)

@@ -88,8 +88,9 @@ def run_import(args: argparse.Namespace, provider: str, flow: Callable[[], Flow]
     line per error; the exit code."""
     from .temporary_server import start_temporary_server
 
-    import_flow = flow()
-    start_temporary_server(None if args.verbose else args.log_file)
+    wait_for_server = start_temporary_server(None if args.verbose else args.log_file)
+    import_flow = flow()  # imports the flow's modules while the server boots
+    wait_for_server()
     with import_progress(), printed_output_logged():
         state = import_flow(**parameters, return_state=True)
     results = state.result(raise_on_failure=False)

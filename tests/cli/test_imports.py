@@ -35,7 +35,7 @@ def no_server(monkeypatch):
 
     def counted(output):
         started.append(output)
-        start(output)
+        return start(output)
 
     monkeypatch.setattr(cli.temporary_server, "start_temporary_server", counted)
     return started
