@@ -8,6 +8,7 @@ is not a project dependency.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import tempfile
 import threading
@@ -27,8 +28,10 @@ class Measurement:
     output: str  # stdout and stderr, interleaved
 
 
-def run(cmd: list[str], *, cwd: Path | None = None) -> Measurement:
-    """Run `cmd` to completion while a thread samples the RSS of its process tree."""
+def run(cmd: list[str], *, cwd: Path | None = None, timeout: float | None = None) -> Measurement:
+    """Run `cmd` to completion while a thread samples the RSS of its process tree. After `timeout`
+    seconds the whole tree is killed: a program that fails in its main process while its worker
+    processes wait for work (focus-converter does) would otherwise never exit."""
     with tempfile.TemporaryFile(mode="w+") as out:  # a file, not a pipe: a chatty child never blocks
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, text=True)
@@ -36,12 +39,26 @@ def run(cmd: list[str], *, cwd: Path | None = None) -> Measurement:
         done = threading.Event()
         sampler = threading.Thread(target=_sample, args=(proc.pid, peak, done), daemon=True)
         sampler.start()
-        returncode = proc.wait()
+        killed = ""
+        try:
+            returncode = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            _kill_tree(proc.pid)
+            returncode = proc.wait()
+            killed = f"\nkilled after {timeout:.0f} s\n"
         seconds = time.perf_counter() - start  # timed here, so sampling never adds to the wall time
         done.set()
         sampler.join()
         out.seek(0)
-        return Measurement(seconds, peak[0], returncode, out.read())
+        return Measurement(seconds, peak[0], returncode, out.read() + killed)
+
+
+def _kill_tree(root: int) -> None:
+    for pid in _tree(root):  # the tree of the process we started, and nothing else
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def _sample(root: int, peak: list[int], done: threading.Event) -> None:
