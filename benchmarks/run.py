@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from openfinops.focus.summary import FOCUS_TABLE
+from openfinops.focus.summary import summarize
 
 from . import datasets, measure
 from .datasets import Dataset
@@ -287,19 +287,18 @@ def _dbt_parse(log: str) -> dict:
 
 
 def _focus_totals(database: Path) -> dict:
-    """Rows and Σ BilledCost of the FOCUS table; {} before any build."""
-    with duckdb.connect(str(database), read_only=True) as con:
-        try:
-            rows, billed = con.execute(f"select count(*), sum(BilledCost) from {FOCUS_TABLE}").fetchone()
-        except duckdb.CatalogException:
-            return {}
-    return {"output_rows": rows, "billed_cost": round(float(billed or 0), 2)}
+    """Rows and Σ BilledCost of the FOCUS table (the CLI's own summary); {} before any build."""
+    periods = summarize(database)
+    return _totals(sum(p.rows for p in periods), sum(p.billed_cost for p in periods)) if periods else {}
 
 
 def _parquet_totals(files: list[Path]) -> dict:
     with duckdb.connect() as con:
-        rows, billed = con.execute("select count(*), sum(BilledCost) from read_parquet($1)",
-                                   [[str(f) for f in files]]).fetchone()
+        return _totals(*con.execute("select count(*), sum(BilledCost) from read_parquet($1)",
+                                    [[str(f) for f in files]]).fetchone())
+
+
+def _totals(rows: int, billed) -> dict:
     return {"output_rows": rows, "billed_cost": round(float(billed or 0), 2)}
 
 
