@@ -1,5 +1,5 @@
-"""One billing data file as DuckDB reads it: its columns, the SELECT that types its rows into raw
-columns, and what is wrong with it when that SELECT fails.
+"""Billing data files as DuckDB reads them: a file's columns, the SELECT that types the rows of
+files alike into raw columns, and what is wrong with a file when that SELECT fails.
 
 dlt's load step runs the SELECT in the destination DuckDB (see `file_items`), so each row is read,
 cast and written into the raw table once, on all cores. A file that cannot be read or cast fails
@@ -37,17 +37,30 @@ def connection() -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def scan_sql(local: Path, file_format: str) -> str:
-    path = literal(str(local))
-    if file_format == "parquet":
-        return f"read_parquet({path}, hive_partitioning=false)"
-    compression = "gzip" if local.name.endswith(".gz") else "none"
+# The path of the file a row comes from, when one SELECT reads several files.
+FILE_NAME_COLUMN = "__openfinops_file"
+
+
+def compression(local: Path) -> str:
+    return "gzip" if local.name.endswith(".gz") else "none"
+
+
+def scan_sql(local: Path | list[Path], file_format: str, file_name_column: str | None = None) -> str:
+    """DuckDB's scan of one file, or of files alike (same format, compression and columns)."""
+    files = [local] if isinstance(local, Path) else local
+    paths = literal(str(files[0])) if len(files) == 1 else "[" + ", ".join(literal(str(f)) for f in files) + "]"
     # Partition folders (BILLING_PERIOD=...) are not columns: the period comes from the manifest.
+    options = "hive_partitioning=false"
+    if file_name_column:
+        # By name: DuckDB then reads each file's header (and CSV dialect: line ends) on its own.
+        options += f", filename={literal(file_name_column)}, union_by_name=true"
+    if file_format == "parquet":
+        return f"read_parquet({paths}, {options})"
     # Every CSV cell is read as text and cast by name: types come from the provider's schema, never
     # from sniffing (which turns account ids into integers).
     return (
-        f"read_csv({path}, header=true, all_varchar=true, delim=',', quote='\"', escape='\"', "
-        f"compression='{compression}', null_padding=false, strict_mode=true, hive_partitioning=false)"
+        f"read_csv({paths}, header=true, all_varchar=true, delim=',', quote='\"', escape='\"', "
+        f"compression='{compression(files[0])}', null_padding=false, strict_mode=true, {options})"
     )
 
 
@@ -60,16 +73,27 @@ def file_columns(con: duckdb.DuckDBPyConnection, local: Path, file_format: str, 
     return {row[0]: row[1] for row in described}
 
 
-def lineage_values(billing_period: str, manifest_id: str, source_file: str, import_id: str) -> dict[str, str]:
-    """SQL literals of the lineage columns, by column name."""
+def lineage_values(billing_period: str, manifest_id: str, import_id: str) -> dict[str, str]:
+    """SQL literals of the lineage columns a period's files share, by column name (`select_sql`
+    adds each row's source file)."""
     return {PERIOD_COLUMN: literal(billing_period), MANIFEST_COLUMN: literal(manifest_id),
-            SOURCE_FILE_COLUMN: literal(source_file), IMPORT_COLUMN: literal(import_id)}
+            IMPORT_COLUMN: literal(import_id)}
 
 
-def select_sql(local: Path, file_format: str, expressions: dict[str, str]) -> str:
-    """The file's rows as `expressions` (raw column name -> SQL over the file's columns)."""
-    columns = ", ".join(f"{sql} AS {quote(name)}" for name, sql in expressions.items())
-    return f"SELECT {columns} FROM {scan_sql(local, file_format)}"
+def select_sql(files: dict[Path, str], file_format: str, expressions: dict[str, str]) -> str:
+    """The rows of `files` (local copy -> the file's key, each row's `source_file`), files alike, as
+    `expressions` (raw column name -> SQL over the files' columns).
+
+    One SELECT over all of them lets DuckDB read several files at once: a gzip CSV is read on one
+    core, however large."""
+    if len(files) == 1:
+        scan, source_file = scan_sql(list(files), file_format), literal(next(iter(files.values())))
+    else:
+        scan = scan_sql(list(files), file_format, FILE_NAME_COLUMN)
+        whens = " ".join(f"WHEN {literal(str(local))} THEN {literal(key)}" for local, key in files.items())
+        source_file = f"CASE {quote(FILE_NAME_COLUMN)} {whens} END"
+    columns = ", ".join(f"{sql} AS {quote(name)}" for name, sql in {**expressions, SOURCE_FILE_COLUMN: source_file}.items())
+    return f"SELECT {columns} FROM {scan}"
 
 
 def explain(local: Path, file_format: str, display: str, casts: dict[str, str], exc: BaseException) -> DataFileError:
@@ -79,22 +103,37 @@ def explain(local: Path, file_format: str, display: str, casts: dict[str, str], 
         return DataFileError(f"{display}: {diagnose(con, local, file_format, display, exc, casts)}")
 
 
+def find_fault(local: Path, file_format: str, casts: dict[str, str]) -> str | None:
+    """What is wrong with the file, found by reading it again: a damaged gzip stream or the first
+    value that does not cast; None if neither. For a SELECT over several files that failed without
+    naming the file."""
+    with connection() as con:
+        return _gzip_fault(local) or _first_bad_value(con, local, file_format, casts)
+
+
 def diagnose(con: duckdb.DuckDBPyConnection, local: Path, file_format: str, display: str, exc: BaseException,
              casts: dict[str, str] | None = None) -> str:
     """Say what is wrong with the file; a damaged gzip stream is the usual culprit, so check it.
     DuckDB names the local copy of a downloaded file: name the file as the provider does instead."""
-    if local.name.endswith(".gz"):
-        try:
-            with gzip.open(local, "rb") as stream:
-                while stream.read(1 << 20):
-                    pass
-        except (OSError, EOFError, zlib.error) as gz_exc:
-            return f"corrupt or truncated gzip file ({gz_exc})"
+    gzip_fault = _gzip_fault(local)
+    if gzip_fault:
+        return gzip_fault
     detail = _first_line(exc).replace(str(local), display)
     if isinstance(exc, duckdb.ConversionException) and casts:
         bad_value = _first_bad_value(con, local, file_format, casts)
         return bad_value or f"a value does not match its column type ({detail})"
     return f"cannot read as {file_format.upper()} ({detail})"
+
+
+def _gzip_fault(local: Path) -> str | None:
+    if local.name.endswith(".gz"):
+        try:
+            with gzip.open(local, "rb") as stream:
+                while stream.read(1 << 20):
+                    pass
+        except (OSError, EOFError, zlib.error) as exc:
+            return f"corrupt or truncated gzip file ({exc})"
+    return None
 
 
 def _first_bad_value(con: duckdb.DuckDBPyConnection, local: Path, file_format: str,

@@ -8,6 +8,7 @@ per-tag columns of legacy CUR (`resourceTags/user:Team`) fold into the CUR 2.0 m
 
 from __future__ import annotations
 
+import json
 import re
 
 from openfinops.importing.sql import cast, literal, quote
@@ -97,9 +98,15 @@ def select_list(header: list[str], source_types: dict[str, str], manifest_types:
         expressions[name] = cast(quote(column), source_types.get(column, "VARCHAR"), kind)
         types[name] = kind
     for map_column, entries in folded.items():
-        pairs = ", ".join(f"{{'k': {literal(key)}, 'v': {quote(col)}}}" for key, col in entries)
-        expressions[map_column] = (
-            f"nullif(to_json(map_from_entries(list_filter([{pairs}], e -> coalesce(e.v, '') <> ''))), '{{}}')::JSON")
+        expressions[map_column] = json_object_sql(entries)
         types[map_column] = "json"
     return expressions, types
+
+
+def json_object_sql(entries: list[tuple[str, str]]) -> str:
+    """SQL of a JSON object of (key, text column) `entries`, without the empty and NULL ones; NULL if
+    none is left. Written as text: building a MAP to serialise it costs a sixth of a CSV import."""
+    members = ", ".join(f"CASE WHEN {quote(col)} <> '' THEN {literal(json.dumps(key, ensure_ascii=False) + ':')} "
+                        f"|| to_json({quote(col)}) END" for key, col in entries)
+    return f"nullif('{{' || concat_ws(',', {members}) || '}}', '{{}}')::JSON"
 

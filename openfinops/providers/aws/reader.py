@@ -23,10 +23,10 @@ def file_select(local: Path, file: DataFile, manifest: Manifest, import_id: str)
         source_types = data_files.file_columns(con, local, manifest.file_format, file.path)
     _check_columns(file, manifest, list(source_types), raw_name)
     expressions, types = select_list(list(source_types), source_types, dict(manifest.columns), manifest.cur_version)
-    expressions.update(data_files.lineage_values(manifest.billing_period, manifest.manifest_id, file.key, import_id))
+    expressions.update(data_files.lineage_values(manifest.billing_period, manifest.manifest_id, import_id))
     # Columns folded into a map have no type of their own: read as text, they cannot fail a cast.
     casts = {column: types.get(raw_name(column), "text") for column in source_types}
-    return FileSelect(data_files.select_sql(local, manifest.file_format, expressions), manifest.file_format, types, casts)
+    return FileSelect(expressions, manifest.file_format, source_types, types, casts)
 
 
 def _check_columns(file: DataFile, manifest: Manifest, header: list[str], raw_name) -> None:

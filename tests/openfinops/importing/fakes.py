@@ -77,8 +77,8 @@ def read_costs(local: Path, file: DataFile, manifest: FakeManifest, import_id: s
         columns = data_files.file_columns(con, local, "csv", file.path)
     kinds = {name: KINDS[name] for name in columns}
     expressions = {name: cast(quote(name), columns[name], kind) for name, kind in kinds.items()}
-    expressions.update(data_files.lineage_values(manifest.billing_period, manifest.manifest_id, file.key, import_id))
-    return FileSelect(data_files.select_sql(local, "csv", expressions), "csv", kinds, kinds)
+    expressions.update(data_files.lineage_values(manifest.billing_period, manifest.manifest_id, import_id))
+    return FileSelect(expressions, "csv", columns, kinds, kinds)
 
 
 def write_file(folder: Path, key: str, rows: list[tuple[str, str]], etag: str | None = None) -> DataFile:

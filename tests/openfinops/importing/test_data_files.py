@@ -36,10 +36,10 @@ def _read(local: Path, file_format: str = "csv") -> pa.Table:
     with data_files.connection() as con:
         columns = data_files.file_columns(con, local, file_format, DISPLAY)
     expressions = _expressions(columns)
-    expressions.update(data_files.lineage_values("2026-09", "exec-1", "cur/part-0.csv.gz", "import-1"))
+    expressions.update(data_files.lineage_values("2026-09", "exec-1", "import-1"))
     with data_files.connection() as load:
         try:
-            return load.sql(data_files.select_sql(local, file_format, expressions)).to_arrow_table()
+            return load.sql(data_files.select_sql({local: "cur/part-0.csv.gz"}, file_format, expressions)).to_arrow_table()
         except duckdb.Error as exc:
             raise data_files.explain(local, file_format, DISPLAY, TYPES, exc) from None
 
@@ -73,8 +73,8 @@ def test_rows_are_read_typed_with_lineage(tmp_path):
 
     table = _read(local)
 
-    assert table.column_names == ["line_id", "cost", "usage_start", "billing_period", "manifest_id", "source_file",
-                                  "import_id"]
+    assert table.column_names == ["line_id", "cost", "usage_start", "billing_period", "manifest_id", "import_id",
+                                  "source_file"]
     assert table.schema.field("cost").type == pa.decimal128(38, 12)
     assert table.schema.field("usage_start").type == pa.timestamp("us", tz="UTC")
     assert table.column("line_id").to_pylist() == ["000123", "000124"]
@@ -123,9 +123,23 @@ def test_an_unreadable_file_names_the_providers_path_not_the_local_copy(tmp_path
 
 
 def test_lineage_values_are_sql_literals():
-    assert data_files.lineage_values("2026-09", "exec'1", "cur/a.csv", "import-1") == {
-        "billing_period": "'2026-09'", "manifest_id": "'exec''1'", "source_file": "'cur/a.csv'",
-        "import_id": "'import-1'"}
+    assert data_files.lineage_values("2026-09", "exec'1", "import-1") == {
+        "billing_period": "'2026-09'", "manifest_id": "'exec''1'", "import_id": "'import-1'"}
+
+
+def test_one_select_reads_files_alike_each_row_naming_its_file(tmp_path):
+    first = _csv_gz(tmp_path / "a" / "part-0.csv.gz", "line_id,cost,usage_start\n1,1.50,2026-09-01T00:00:00Z\n")
+    second = _csv_gz(tmp_path / "b" / "part-0.csv.gz",
+                     "line_id,cost,usage_start\n2,,2026-09-02T00:00:00Z\n3,-0.25,2026-09-03T00:00:00Z\n")
+    with data_files.connection() as con:
+        expressions = _expressions(data_files.file_columns(con, first, "csv", DISPLAY))
+        sql = data_files.select_sql({first: "cur/a/part-0.csv.gz", second: "cur/b/part-0.csv.gz"}, "csv", expressions)
+        rows = con.sql(f"SELECT line_id, cost, source_file FROM ({sql}) ORDER BY line_id").fetchall()
+        columns = con.sql(sql).columns
+
+    assert rows == [("1", Decimal("1.5"), "cur/a/part-0.csv.gz"), ("2", None, "cur/b/part-0.csv.gz"),
+                    ("3", Decimal("-0.25"), "cur/b/part-0.csv.gz")]
+    assert columns == [*expressions, "source_file"]  # the file's path is no raw column
 
 
 def test_connection_reads_timestamps_in_utc():

@@ -1,8 +1,9 @@
-"""A manifest's data files as dlt items (openfinops.importing.file_items): one SQL model per file, run by dlt's
-load step in the destination DuckDB, and a file whose load fails named with what is wrong with it."""
+"""A manifest's data files as dlt items (openfinops.importing.file_items): one SQL model per set of files alike,
+run by dlt's load step in the destination DuckDB, and a file whose load fails named with what is wrong with it."""
 
 from __future__ import annotations
 
+import gzip
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -49,6 +50,13 @@ def _delivery(fs: fsspec.AbstractFileSystem, root: str, second_cost: str = "0.25
         _file(fs, f"{root}/p/part-1.csv", "p/part-1.csv", f"line_id,cost,region\nc,{second_cost},eu-west-1\n")))
 
 
+def _alike(fs: fsspec.AbstractFileSystem, root: str, third_cost: str = "-0.5") -> FakeManifest:
+    """Three files with the same columns, as a provider usually splits a period."""
+    return FakeManifest("2026-09", "exec-1", tuple(
+        _file(fs, f"{root}/p/part-{n}.csv", f"p/part-{n}.csv", f"line_id,cost\n{n}a,1.5\n{n}b,{cost}\n")
+        for n, cost in enumerate(["0", "2", third_cost])))
+
+
 def _load(delivery: FakeManifest, fs: fsspec.AbstractFileSystem, scratch: Path, data_dir: Path) -> None:
     resource = dlt.resource(model_items(delivery, fs, scratch, _read), name="costs", write_disposition="append",
                             columns=lineage_hints())
@@ -56,35 +64,44 @@ def _load(delivery: FakeManifest, fs: fsspec.AbstractFileSystem, scratch: Path, 
                  pipelines_dir=data_dir / "tmp" / "dlt", scratch=scratch)
 
 
-def _rows(data_dir: Path) -> list[tuple]:
+def _rows(data_dir: Path, columns: str = "line_id, cost, region, source_file") -> list[tuple]:
     with duckdb.connect(str(data_dir / "finops.duckdb"), read_only=True) as con:
-        return con.execute("SELECT line_id, cost, region, source_file FROM acme_billing.costs ORDER BY 1").fetchall()
+        return con.execute(f"SELECT {columns} FROM acme_billing.costs ORDER BY 1").fetchall()
 
 
-def test_each_file_is_a_sql_model_over_its_local_copy(tmp_path, memory_fs, monkeypatch):
+def test_files_with_other_columns_are_sql_models_of_their_own_over_their_local_copies(tmp_path, memory_fs,
+                                                                                       monkeypatch):
     reports = []
     monkeypatch.setattr(progress, "_reporter", lambda **counts: reports.append(counts))
     delivery, scratch = _delivery(memory_fs, "/bucket"), tmp_path / "scratch"
 
-    items = model_items(delivery, memory_fs, scratch, _read)
+    first, second = model_items(delivery, memory_fs, scratch, _read)
 
-    first = next(items)
     assert first.meta.file_format == "model"
     model = Path(first.meta.file_path)
-    assert model.parent == scratch / "0"
     assert model.read_text().startswith("dialect: duckdb\nSELECT ")
     assert str(scratch / "0" / "part-0.csv") in model.read_text()  # the download, read at load
+    assert str(scratch / "1" / "part-1.csv") not in model.read_text()
     assert first.meta.hints["columns"]["cost"] == {"name": "cost", "data_type": "decimal", "precision": 38,
                                                    "scale": 12, "nullable": True}
-
-    second = next(items)
     assert set(second.meta.hints["columns"]) == {"line_id", "cost", "region"}
-    assert reports == [{"files": 1, "bytes": delivery.files[0].size, "rows": 0}]  # once dlt has taken it
-    assert list(items) == []
-    assert reports[1] == {"files": 1, "bytes": delivery.files[1].size, "rows": 0}
+    assert str(scratch / "1" / "part-1.csv") in Path(second.meta.file_path).read_text()
+    assert reports == [{"files": 1, "bytes": f.size, "rows": 0} for f in delivery.files]
     # dlt loads after the source is done: the downloads stay until the caller deletes `scratch`
     assert (scratch / "0" / "part-0.csv").exists() and (scratch / "1" / "part-1.csv").exists()
     assert model.exists()
+
+
+def test_files_alike_are_one_sql_model(tmp_path, memory_fs, data_dir):
+    delivery, scratch = _alike(memory_fs, "/bucket"), tmp_path / "scratch"
+
+    [model] = model_items(delivery, memory_fs, scratch, _read)
+
+    assert all(str(scratch / str(n) / f"part-{n}.csv") in Path(model.meta.file_path).read_text() for n in range(3))
+    _load(delivery, memory_fs, tmp_path / "load", data_dir)
+    assert _rows(data_dir, "line_id, cost, source_file") == [(f"{n}{x}", Decimal(cost), f"p/part-{n}.csv")
+                               for n, costs in enumerate([("1.5", "0"), ("1.5", "2"), ("1.5", "-0.5")])
+                               for x, cost in zip("ab", costs)]
 
 
 def test_a_local_file_is_read_where_it_is(tmp_path):
@@ -120,6 +137,29 @@ def test_a_value_that_does_not_cast_fails_the_load_naming_the_file(tmp_path, mem
     assert str(info.value) == "/bucket/p/part-1.csv: column cost, row 1: 'n/a' is not a decimal"
     assert [row for row in _rows(data_dir) if row[3] == "p/part-1.csv"] == [
         row for row in before if row[3] == "p/part-1.csv"]  # the bad file's rows never landed
+
+
+def test_a_value_that_does_not_cast_in_files_alike_names_its_file(tmp_path, memory_fs, data_dir):
+    with pytest.raises(DataFileError) as info:
+        _load(_alike(memory_fs, "/bucket", third_cost="n/a"), memory_fs, tmp_path / "scratch", data_dir)
+
+    assert str(info.value) == "/bucket/p/part-2.csv: column cost, row 2: 'n/a' is not a decimal"
+
+
+def test_a_damaged_file_among_files_alike_is_named(tmp_path, data_dir):
+    delivery = _alike(LocalFileSystem(), str(tmp_path / "export"))
+    gzipped = []
+    for file in delivery.files:  # as gzip CSV, the last one cut short
+        path = Path(file.path + ".gz")
+        data = gzip.compress(Path(file.path).read_bytes() * 2000)
+        path.write_bytes(data if file is not delivery.files[-1] else data[: len(data) // 2])
+        gzipped.append(DataFile(key=file.key + ".gz", path=str(path), size=path.stat().st_size, etag=None))
+
+    with pytest.raises(DataFileError) as info:
+        _load(FakeManifest("2026-09", "exec-1", tuple(gzipped)), LocalFileSystem(), tmp_path / "scratch", data_dir)
+
+    assert str(info.value).startswith(f"{gzipped[-1].path}: ")
+    assert str(tmp_path / "scratch") not in str(info.value)
 
 
 def test_failed_file_is_none_for_sql_that_reads_none_of_the_files(tmp_path, memory_fs):

@@ -10,8 +10,15 @@ import duckdb
 import pytest
 
 from openfinops.importing.lineage import DECIMAL_SQL
-from openfinops.importing.sql import quote
-from openfinops.providers.aws.columns import column_type, select_list, snake_case, tag_key, v1_column_name
+from openfinops.importing.sql import literal, quote
+from openfinops.providers.aws.columns import (
+    column_type,
+    json_object_sql,
+    select_list,
+    snake_case,
+    tag_key,
+    v1_column_name,
+)
 
 
 @pytest.mark.parametrize("header, expected", [
@@ -269,3 +276,21 @@ def test_select_list_focus_names_and_types():
     assert sql_types["billed_cost"] == "DECIMAL(38,12)"
     assert rows[0]["billed_cost"] == Decimal("0.0000008")
     assert rows[1]["billed_cost"] is None and rows[1]["charge_period_start"] is None
+
+
+def test_json_object_sql_keeps_every_character_and_leaves_out_empty_tags():
+    entries = [("user_cost center", "a"), ("user_Équipe", "b"), ('user_say "hi"', "c"), ("user_it's\\", "d"),
+               ("user_Empty", "e")]
+    values = ["Marketing \"Brand\"\nline 2", "Plateforme", "x", "o'k", ""]
+    select = ", ".join(f"{literal(v)} AS {col}" for v, (_, col) in zip(values, entries))
+
+    [(text,)] = duckdb.sql(f"SELECT {json_object_sql(entries)} FROM (SELECT {select})").fetchall()
+
+    assert json.loads(text) == {"user_cost center": "Marketing \"Brand\"\nline 2", "user_Équipe": "Plateforme",
+                                'user_say "hi"': "x", "user_it's\\": "o'k"}
+
+
+def test_json_object_sql_is_null_without_tags():
+    entries = [("user_Team", "a"), ("user_Env", "b")]
+
+    assert duckdb.sql(f"SELECT {json_object_sql(entries)} FROM (SELECT '' AS a, NULL AS b)").fetchall() == [(None,)]

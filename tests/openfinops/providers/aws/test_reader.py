@@ -46,7 +46,8 @@ def _read(manifest: Manifest) -> pa.Table:
     with data_files.connection() as con:
         con.execute("SET arrow_lossless_conversion = true")  # JSON columns as Arrow's JSON type
         try:
-            table = con.sql(select.sql).to_arrow_table()
+            table = con.sql(data_files.select_sql({local: data_file.key}, select.file_format,
+                                                     select.expressions)).to_arrow_table()
         except duckdb.Error as exc:
             raise data_files.explain(local, select.file_format, data_file.path, select.casts, exc) from None
     assert set(table.column("import_id").to_pylist()) <= {"import-1"}
