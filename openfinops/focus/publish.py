@@ -2,10 +2,11 @@
 
 DuckDB lets one process write a database file and no other process open it meanwhile, and a
 dashboard's connection pool would hold the file open indefinitely. So dashboards never open the
-working database. After each successful build, `focus.cost_and_usage` is written as Parquet into a
-new version folder, and the symlink `published/current` is switched to it with one atomic rename.
-Dashboards open `published/finops-read.duckdb`, whose only content is a view over
-`published/current/*.parquet`: each query sees one complete version, old or new, never a mix.
+working database. After each successful build, `focus.cost_and_usage` and the marts dashboards
+read are written as Parquet into a new version folder, and the symlink `published/current` is
+switched to it with one atomic rename: all of them at once. Dashboards open
+`published/finops-read.duckdb`, whose only content is a view per table over its file in
+`published/current/`: each query sees one complete version, old or new, never a mix.
 """
 
 from __future__ import annotations
@@ -17,20 +18,29 @@ from pathlib import Path
 
 import duckdb
 
+from openfinops.importing.sql import literal, quote
 from openfinops.warehouse.database import DUCKDB_CONFIG
 
 READ_DATABASE = "finops-read.duckdb"
 KEEP_VERSIONS = 3  # older versions are deleted; a query still reading one has had minutes to finish
+# Published table -> its file in a version folder. The FOCUS table's stays at the top: read
+# databases made before the marts were published read `current/*.parquet`.
+PUBLISHED_TABLES = {
+    "focus.cost_and_usage": "cost_and_usage.parquet",
+    "dashboards.import_health": "dashboards/import_health.parquet",
+}
 
 
 def publish_focus(database: Path, published: Path) -> Path:
-    """Write a new published version of focus.cost_and_usage and switch to it; returns its folder."""
+    """Write a new published version of the FOCUS table and the dashboards' marts, and switch to it;
+    returns its folder."""
     published.mkdir(parents=True, exist_ok=True)
     version = published / f"v{time.time_ns()}"
     version.mkdir()
     with duckdb.connect(str(database), config=DUCKDB_CONFIG) as con:
-        con.execute(f"COPY focus.cost_and_usage TO '{version / 'cost_and_usage.parquet'}' "
-                    "(FORMAT parquet, COMPRESSION zstd)")
+        for table, file in PUBLISHED_TABLES.items():
+            (version / file).parent.mkdir(exist_ok=True)
+            con.execute(f"COPY {table} TO {literal(str(version / file))} (FORMAT parquet, COMPRESSION zstd)")
     link = published / "current"
     staging = published / "current.next"
     staging.unlink(missing_ok=True)
@@ -42,16 +52,26 @@ def publish_focus(database: Path, published: Path) -> Path:
 
 
 def _ensure_read_database(published: Path) -> None:
+    """Make the read database, or make it again when it lacks a published table's view (a copy
+    made before that table was published). A dashboard holding the old file open reads on."""
     read_db = published / READ_DATABASE
-    if read_db.exists():
+    if read_db.exists() and _views(read_db) >= set(PUBLISHED_TABLES):
         return
     tmp = published / (READ_DATABASE + ".tmp")
     tmp.unlink(missing_ok=True)
     with duckdb.connect(str(tmp)) as con:
-        con.execute("CREATE SCHEMA focus")
-        con.execute(f"CREATE VIEW focus.cost_and_usage AS "
-                    f"SELECT * FROM read_parquet('{published.resolve() / 'current' / '*.parquet'}')")
+        for table, file in PUBLISHED_TABLES.items():
+            schema, name = table.split(".")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
+            con.execute(f"CREATE VIEW {quote(schema)}.{quote(name)} AS "
+                        f"SELECT * FROM read_parquet({literal(str(published.resolve() / 'current' / file))})")
     os.replace(tmp, read_db)
+
+
+def _views(read_db: Path) -> set[str]:
+    with duckdb.connect(str(read_db), read_only=True) as con:
+        return {f"{schema}.{name}" for schema, name in
+                con.execute("SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
 
 
 def _prune(published: Path, keep: Path) -> None:

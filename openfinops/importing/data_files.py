@@ -92,7 +92,8 @@ def select_sql(files: dict[Path, str], file_format: str, expressions: dict[str, 
         scan = scan_sql(list(files), file_format, FILE_NAME_COLUMN)
         whens = " ".join(f"WHEN {literal(str(local))} THEN {literal(key)}" for local, key in files.items())
         source_file = f"CASE {quote(FILE_NAME_COLUMN)} {whens} END"
-    columns = ", ".join(f"{sql} AS {quote(name)}" for name, sql in {**expressions, SOURCE_FILE_COLUMN: source_file}.items())
+    selected = {**expressions, SOURCE_FILE_COLUMN: source_file}
+    columns = ", ".join(f"{sql} AS {quote(name)}" for name, sql in selected.items())
     return f"SELECT {columns} FROM {scan}"
 
 

@@ -3,9 +3,9 @@ DuckDB as `INSERT INTO <raw table> SELECT <typed raw columns> FROM read_csv/read
 
 So each row is read, typed and written into the raw table once, on all cores, and no row passes
 through Python. Files alike (same format, compression and columns: usually all of a manifest's)
-are one model, so DuckDB reads several at once. dlt still owns the table: it creates and extends it from each file's column hints
-and fills the columns a file lacks with NULL. A provider's dlt resource yields from `model_items`
-with its own `FileReader`.
+are one model, so DuckDB reads several at once. dlt still owns the table: it creates and extends
+it from each model's column hints and fills the columns a file lacks with NULL. A provider's dlt
+resource yields from `model_items` with its own `FileReader`.
 
 dlt loads after the source is done, so everything a file's load needs stays in `scratch` until the
 caller deletes it: the local copy of the file, and what to say should its load fail (`failed_file`).

@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pytest
+
+from openfinops.warehouse import state
 
 PROJECT = Path(__file__).resolve().parents[2] / "transformations"
 DBT = Path(sys.executable).with_name("dbt")
@@ -56,14 +57,15 @@ OTHER_ROW = {
 def make_database(path: Path, other_columns: list[tuple[str, str]]) -> None:
     """finops_state, one AWS CUR 2.0 table and the other provider's raw table with `other_columns`."""
     with duckdb.connect(str(path)) as con:
-        con.sql("CREATE SCHEMA finops_state")
-        con.sql("CREATE TABLE finops_state.account_names (provider VARCHAR, account_id VARCHAR, "
-                "account_name VARCHAR, source VARCHAR)")
-        con.sql("""CREATE TABLE finops_state.import_state AS SELECT * FROM (VALUES
-            ('aws', 'cur', '2026-09', 'v2', 'aws_billing.cur', 'aws-import', 'aws-manifest', 2::BIGINT),
-            ('othercloud', 'oc-export', '2026-09', 'focus', 'othercloud_billing.costs', 'oc-import', 'oc-manifest',
-             1::BIGINT)
-        ) AS t(provider, export, billing_period, source_format, raw_table, import_id, manifest_id, rows_loaded)""")
+        # The importers' bookkeeping tables, as they write them
+        for provider, export, source_format, raw_table, prefix, rows in [
+                ("aws", "cur", "v2", "aws_billing.cur", "aws", 2),
+                ("othercloud", "oc-export", "focus", "othercloud_billing.costs", "oc", 1)]:
+            state.record_import(con, provider=provider, export=export, billing_period="2026-09",
+                                source_format=source_format, raw_table=raw_table, import_id=f"{prefix}-import",
+                                manifest_id=f"{prefix}-manifest", manifest_path=f"{prefix}/manifest.json",
+                                fingerprint=prefix, files=[{"key": f"{prefix}/data", "size": 1, "etag": None}],
+                                rows_loaded=rows, cost_total=None)
         con.sql("CREATE SCHEMA aws_billing")
         con.sql(f"""CREATE TABLE aws_billing.cur AS SELECT
             *,

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from decimal import Decimal
 
 import duckdb
 
@@ -13,10 +14,14 @@ from openfinops.focus.publish import KEEP_VERSIONS, READ_DATABASE, publish_focus
 
 
 def make_focus(database, rows: int, cost: str) -> None:
+    """The FOCUS table and the dashboards' mart, as a build leaves them."""
     with duckdb.connect(str(database)) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS focus")
         con.execute(f"CREATE OR REPLACE TABLE focus.cost_and_usage AS SELECT range AS n, {cost}::DECIMAL(38,12) "
                     f"AS BilledCost FROM range({rows})")
+        con.execute("CREATE SCHEMA IF NOT EXISTS dashboards")
+        con.execute("CREATE OR REPLACE TABLE dashboards.import_health AS "
+                    "SELECT count(*) AS focus_rows, sum(BilledCost) AS focus_billed_cost FROM focus.cost_and_usage")
 
 
 def test_dashboards_read_a_published_version_while_the_working_database_is_written(tmp_path):
@@ -32,7 +37,9 @@ def test_dashboards_read_a_published_version_while_the_working_database_is_writt
         seen = set()
         deadline = time.time() + 60
         while time.time() < deadline and len(seen) < 2:
-            seen.add(con.execute("SELECT count(*), sum(BilledCost) FROM focus.cost_and_usage").fetchone())
+            # One query over both tables: they switch together.
+            seen.add(con.execute("SELECT count(*), sum(BilledCost), any_value(h.focus_rows) "
+                                 "FROM focus.cost_and_usage, dashboards.import_health h").fetchone())
             time.sleep(0.05)
         print(sorted(seen))
     """)], stdout=subprocess.PIPE, text=True)
@@ -45,7 +52,7 @@ def test_dashboards_read_a_published_version_while_the_working_database_is_writt
     out, _ = reader.communicate(timeout=90)
     assert reader.returncode == 0
     # The reader saw the old version and then the new one, each complete, never a mix.
-    assert out.strip() == "[(1000, Decimal('1500.000000000000')), (2000, Decimal('5000.000000000000'))]"
+    assert out.strip() == "[(1000, Decimal('1500.000000000000'), 1000), (2000, Decimal('5000.000000000000'), 2000)]"
 
 
 def test_publishing_switches_current_and_prunes_old_versions(tmp_path):
@@ -60,3 +67,21 @@ def test_publishing_switches_current_and_prunes_old_versions(tmp_path):
     assert sorted(p.name for p in published.glob("v*")) == sorted(v.name for v in versions[-KEEP_VERSIONS:])
     with duckdb.connect(str(published / READ_DATABASE), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM focus.cost_and_usage").fetchone() == (10 + KEEP_VERSIONS + 1,)
+
+
+def test_a_read_database_from_before_the_marts_gets_their_views(tmp_path):
+    database, published = tmp_path / "finops.duckdb", tmp_path / "published"
+    make_focus(database, 5, "2")
+    publish_focus(database, published)
+    (published / READ_DATABASE).unlink()
+    with duckdb.connect(str(published / READ_DATABASE)) as con:  # as publish_focus made it before
+        con.execute("CREATE SCHEMA focus")
+        con.execute(f"CREATE VIEW focus.cost_and_usage AS "
+                    f"SELECT * FROM read_parquet('{published.resolve() / 'current' / '*.parquet'}')")
+
+    publish_focus(database, published)
+
+    with duckdb.connect(str(published / READ_DATABASE), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM focus.cost_and_usage").fetchone() == (5,)
+        assert con.execute("SELECT focus_rows, focus_billed_cost FROM dashboards.import_health").fetchall() == [
+            (5, Decimal("10"))]

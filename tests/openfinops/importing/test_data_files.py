@@ -37,9 +37,10 @@ def _read(local: Path, file_format: str = "csv") -> pa.Table:
         columns = data_files.file_columns(con, local, file_format, DISPLAY)
     expressions = _expressions(columns)
     expressions.update(data_files.lineage_values("2026-09", "exec-1", "import-1"))
+    sql = data_files.select_sql({local: "cur/part-0.csv.gz"}, file_format, expressions)
     with data_files.connection() as load:
         try:
-            return load.sql(data_files.select_sql({local: "cur/part-0.csv.gz"}, file_format, expressions)).to_arrow_table()
+            return load.sql(sql).to_arrow_table()
         except duckdb.Error as exc:
             raise data_files.explain(local, file_format, DISPLAY, TYPES, exc) from None
 
