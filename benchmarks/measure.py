@@ -32,6 +32,8 @@ def run(cmd: list[str], *, cwd: Path | None = None, timeout: float | None = None
     """Run `cmd` to completion while a thread samples the RSS of its process tree. After `timeout`
     seconds the whole tree is killed: a program that fails in its main process while its worker
     processes wait for work (focus-converter does) would otherwise never exit."""
+    # Earlier steps' writes (gigabytes of database) are flushed first, not during this step.
+    os.sync()
     with tempfile.TemporaryFile(mode="w+") as out:  # a file, not a pipe: a chatty child never blocks
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, text=True)
