@@ -3,7 +3,7 @@
 A card writes `{{filters}}` where the dashboard's filters (all but the date range) narrow its
 source table, and `{{date_range}}` where the date range does. Metabase replaces each with a
 predicate on the filter's column, qualified by the card's source table, or with `1 = 1` when the
-filter is empty; this does the same for the offline report and the tests.
+filter is empty; this does the same wherever a card runs outside Metabase (the tests).
 """
 
 from __future__ import annotations

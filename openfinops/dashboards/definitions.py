@@ -74,7 +74,7 @@ class Dashboard:
 
 def load_filters(folder: Path = DASHBOARDS_DIR) -> dict[str, Filter]:
     path = folder / FILTERS_FILE
-    raw = _yaml(path)
+    raw = _mapping(_yaml(path), str(path))
     filters = {}
     for name, spec in raw.items():
         where = f"{path}: filter {name}"
