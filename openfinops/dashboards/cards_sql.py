@@ -13,7 +13,7 @@ from datetime import date
 
 from openfinops.importing.sql import literal, quote
 
-from .definitions import DATE_RANGE, TAGS, Card, Dashboard, Filter
+from .definitions import DATE_RANGE, PLACEHOLDERS, Card, Dashboard, Filter
 
 EVERYTHING = "1 = 1"
 
@@ -38,7 +38,7 @@ def card_sql(card: Card, dashboard: Dashboard, values: dict[str, FilterValue] | 
         predicates = [_predicate(card.source, f, values.get(f.name)) for f in offered.values() if f.name != DATE_RANGE]
         return " AND ".join(p for p in predicates if p != EVERYTHING) or EVERYTHING
 
-    return TAGS.sub(expand, card.sql)
+    return PLACEHOLDERS.sub(expand, card.sql)
 
 
 def _predicate(source: str | None, flt: Filter, value: FilterValue | None) -> str:

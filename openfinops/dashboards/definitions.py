@@ -21,7 +21,7 @@ GRID_COLUMNS = 24  # Metabase's dashboard grid
 DISPLAYS = ("number", "line", "area", "bar", "stacked_bar", "table", "pivot")
 FILTER_TYPES = ("category", "date_range", "tag")
 DATE_RANGE = "date_range"  # the one filter a card places itself, as `{{date_range}}`
-TAGS = re.compile(r"{{\s*(\w+)\s*}}")
+PLACEHOLDERS = re.compile(r"{{\s*(\w+)\s*}}")
 
 
 class DashboardError(ValueError):
@@ -58,8 +58,8 @@ class Card:
     series: str | None = None  # ... and the column that splits them into series
 
     @property
-    def tags(self) -> set[str]:
-        return set(TAGS.findall(self.sql))
+    def placeholders(self) -> set[str]:
+        return set(PLACEHOLDERS.findall(self.sql))
 
 
 @dataclass(frozen=True)
@@ -124,15 +124,15 @@ def _card(raw: Any, where: str, offered: set[str]) -> Card:
     if display not in DISPLAYS:
         raise DashboardError(f"{where}: display {display!r} is not one of {', '.join(DISPLAYS)}")
     sql = _text(raw, "sql", where).strip()
-    tags = set(TAGS.findall(sql))
-    unknown = tags - {"filters", DATE_RANGE}
+    placeholders = set(PLACEHOLDERS.findall(sql))
+    unknown = placeholders - {"filters", DATE_RANGE}
     if unknown:
         raise DashboardError(f"{where}: unknown placeholder(s) {', '.join(sorted(unknown))} "
                              "(a card's SQL takes {{filters}} and {{date_range}})")
-    if DATE_RANGE in tags and DATE_RANGE not in offered:
+    if DATE_RANGE in placeholders and DATE_RANGE not in offered:
         raise DashboardError(f"{where}: uses {{{{date_range}}}} but the dashboard offers no date_range filter")
     source = raw.get("source")
-    if tags and not source:
+    if placeholders and not source:
         raise DashboardError(f"{where}: a card with filters names its source table (e.g. focus.cost_and_usage)")
     pos = _mapping(raw.get("position"), f"{where}: position")
     try:

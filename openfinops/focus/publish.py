@@ -28,6 +28,7 @@ KEEP_VERSIONS = 3  # older versions are deleted; a query still reading one has h
 PUBLISHED_TABLES = {
     "focus.cost_and_usage": "cost_and_usage.parquet",
     "dashboards.import_health": "dashboards/import_health.parquet",
+    "dashboards.reporting_window": "dashboards/reporting_window.parquet",
 }
 
 

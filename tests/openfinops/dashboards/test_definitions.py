@@ -38,7 +38,7 @@ def test_a_dashboard_file_is_read_with_its_filters_cards_and_grid(tmp_path):
     assert (dashboard.name, dashboard.title, dashboard.description) == ("mine", "Mine", "My costs")
     assert [f.column for f in dashboard.filters] == ["ProviderName", "ChargePeriodStart"]
     [card] = dashboard.cards
-    assert (card.id, card.display, card.tags) == ("total", "number", {"filters"})
+    assert (card.id, card.display, card.placeholders) == ("total", "number", {"filters"})
     assert (card.position.col, card.position.row, card.position.size_x, card.position.size_y) == (0, 0, 6, 3)
 
 

@@ -14,7 +14,7 @@ from openfinops.focus.publish import KEEP_VERSIONS, READ_DATABASE, publish_focus
 
 
 def make_focus(database, rows: int, cost: str) -> None:
-    """The FOCUS table and the dashboards' mart, as a build leaves them."""
+    """The FOCUS table and the dashboards' marts, as a build leaves them."""
     with duckdb.connect(str(database)) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS focus")
         con.execute(f"CREATE OR REPLACE TABLE focus.cost_and_usage AS SELECT range AS n, {cost}::DECIMAL(38,12) "
@@ -22,6 +22,7 @@ def make_focus(database, rows: int, cost: str) -> None:
         con.execute("CREATE SCHEMA IF NOT EXISTS dashboards")
         con.execute("CREATE OR REPLACE TABLE dashboards.import_health AS "
                     "SELECT count(*) AS focus_rows, sum(BilledCost) AS focus_billed_cost FROM focus.cost_and_usage")
+        con.execute("CREATE OR REPLACE TABLE dashboards.reporting_window AS SELECT DATE '2026-09-30' AS as_of")
 
 
 def test_dashboards_read_a_published_version_while_the_working_database_is_written(tmp_path):
