@@ -16,7 +16,7 @@ os.environ.setdefault("DBT_USE_COLORS", "false")
 
 from openfinops.config import ConfigError, load_config  # noqa: E402
 
-from . import aws, demo, focus, server  # noqa: E402
+from . import aws, dashboards, demo, focus, report, server  # noqa: E402
 from .display import print_error  # noqa: E402
 from .logs import LOG_FILE, route_logs  # noqa: E402
 
@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     focus.register(nouns)
     server.register(nouns)
     demo.register(nouns)
+    dashboards.register(nouns)
+    report.register(nouns)
     return parser
 
 

@@ -87,8 +87,10 @@ def print_focus_summary(data_dir: str | None) -> None:
     if it was ever built."""
     from openfinops.config import load_config
     from openfinops.focus.summary import summarize
+    from openfinops.report.render import REPORT_FILE
 
-    summary = summarize(load_config().with_overrides(data_dir).database)
+    config = load_config().with_overrides(data_dir)
+    summary = summarize(config.database)
     if not summary:
         return
     table = Table(title="focus.cost_and_usage", title_justify="left")
@@ -99,3 +101,6 @@ def print_focus_summary(data_dir: str | None) -> None:
         table.add_row(s.provider, s.export, s.billing_period, f"{s.rows:,}", _money(s.billed_cost),
                       _money(s.effective_cost))
     Console().print(table)
+    report = config.data_dir / REPORT_FILE
+    if report.exists():
+        print(f"dashboards, offline: {report}")

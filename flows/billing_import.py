@@ -14,6 +14,7 @@ from openfinops.importing.exports import BillingExport
 from openfinops.importing.planning import PeriodResult, PlannedImport
 from openfinops.warehouse.state import focus_is_current
 from tasks.accounts import AccountNames, refresh_account_names
+from tasks.dashboards_report import write_dashboards_report
 from tasks.focus import build_focus
 from tasks.freshness import check_freshness
 from tasks.imports import find_manifests, load_billing_period, plan_imports
@@ -50,6 +51,10 @@ def import_exports(provider: str, exports: tuple[BillingExport, ...], account_na
         built = build_focus(config.data_dir, return_state=True)
         if built.is_failed():
             failures.append(f"FOCUS build: {built.result(raise_on_failure=False)}")
+        else:
+            reported = write_dashboards_report(config.data_dir, return_state=True)
+            if reported.is_failed():
+                failures.append(f"dashboards report: {reported.result(raise_on_failure=False)}")
     data = [r.as_dict() for r in results]
     return Failed(message="\n".join(failures), data=data) if failures else data
 

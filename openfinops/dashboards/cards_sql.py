@@ -34,14 +34,15 @@ def card_sql(card: Card, dashboard: Dashboard, values: dict[str, FilterValue] | 
 
     def expand(match) -> str:
         if match.group(1) == DATE_RANGE:
-            return _predicate(card.source, offered[DATE_RANGE], values.get(DATE_RANGE))
-        predicates = [_predicate(card.source, f, values.get(f.name)) for f in offered.values() if f.name != DATE_RANGE]
+            return predicate(card.source, offered[DATE_RANGE], values.get(DATE_RANGE))
+        predicates = [predicate(card.source, f, values.get(f.name)) for f in offered.values() if f.name != DATE_RANGE]
         return " AND ".join(p for p in predicates if p != EVERYTHING) or EVERYTHING
 
     return PLACEHOLDERS.sub(expand, card.sql)
 
 
-def _predicate(source: str | None, flt: Filter, value: FilterValue | None) -> str:
+def predicate(source: str | None, flt: Filter, value: FilterValue | None) -> str:
+    """`flt` set to `value`, on its column of `source` (unqualified when None); `1 = 1` when empty."""
     if not value:
         return EVERYTHING
     column = ".".join(quote(part) for part in [*(source or "").split("."), flt.column] if part)

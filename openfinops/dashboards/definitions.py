@@ -70,6 +70,7 @@ class Dashboard:
     filters: tuple[Filter, ...]
     cards: tuple[Card, ...]
     path: Path
+    order: int = 0  # where it comes among the dashboards (then by name)
 
 
 def load_filters(folder: Path = DASHBOARDS_DIR) -> dict[str, Filter]:
@@ -89,10 +90,10 @@ def load_filters(folder: Path = DASHBOARDS_DIR) -> dict[str, Filter]:
 
 
 def load_dashboards(folder: Path = DASHBOARDS_DIR) -> list[Dashboard]:
-    """Every dashboard file of `folder`, in name order; a malformed one raises DashboardError."""
+    """Every dashboard file of `folder`, by `order` then name; a malformed one raises DashboardError."""
     filters = load_filters(folder)
     paths = sorted(p for p in folder.glob("*.yaml") if p.name != FILTERS_FILE)
-    return [load_dashboard(path, filters) for path in paths]
+    return sorted((load_dashboard(path, filters) for path in paths), key=lambda d: (d.order, d.name))
 
 
 def load_dashboard(path: Path, filters: dict[str, Filter]) -> Dashboard:
@@ -112,8 +113,11 @@ def load_dashboard(path: Path, filters: dict[str, Filter]) -> Dashboard:
     if duplicates:
         raise DashboardError(f"{path}: card id(s) used twice: {', '.join(duplicates)}")
     _check_overlaps(path, cards)
+    order = raw.get("order", 0)
+    if not isinstance(order, int):
+        raise DashboardError(f"{path}: order must be an integer")
     return Dashboard(path.stem, _text(raw, "title", str(path)), str(raw.get("description", "")).strip(),
-                     tuple(filters[f] for f in offered), cards, path)
+                     tuple(filters[f] for f in offered), cards, path, order)
 
 
 def _card(raw: Any, where: str, offered: set[str]) -> Card:

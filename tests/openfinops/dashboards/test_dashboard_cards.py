@@ -3,7 +3,6 @@ read-only copy of the demo's FOCUS data, filters expanded as field filters; the 
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -11,34 +10,18 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.aws_cur import aws_cur
 from openfinops.dashboards.cards_sql import DateRange, card_sql
 from openfinops.dashboards.definitions import Card, Dashboard, load_dashboards
 from openfinops.focus.publish import READ_DATABASE
-from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
 
-PERIODS = ("2026-08", "2026-09", "2026-10")
 DASHBOARDS = {d.name: d for d in load_dashboards()}
 CARDS = [(d, c) for d in DASHBOARDS.values() for c in d.cards]
 
 
 @pytest.fixture(scope="module")
-def read_copy(tmp_path_factory) -> Path:
-    """The demo's two AWS exports (three months) imported and built: the published read-only copy."""
-    root = tmp_path_factory.mktemp("dashboards")
-    config = root / "empty-config.toml"
-    config.touch()
-    with pytest.MonkeyPatch.context() as mp:
-        for key in [k for k in os.environ if k.startswith("OPEN_FINOPS_")]:
-            mp.delenv(key)
-        mp.setenv("OPEN_FINOPS_CONFIG", str(config))
-        write_cur_v1(root / "cur", periods=PERIODS, rows_per_period=400)
-        write_cur_v2(root / "cur2", periods=PERIODS, rows_per_period=400)
-        sources = [{"name": "demo-cur-v1", "cur_version": "v1", "path": str(root / "cur")},
-                   {"name": "demo-cur2", "cur_version": "v2", "path": str(root / "cur2")}]
-        state = aws_cur(sources=sources, data_dir=str(root / "data"), return_state=True)
-    assert state.is_completed(), state.message
-    return root / "data" / "published" / READ_DATABASE
+def read_copy(demo_data_dir) -> Path:
+    """The published read-only copy of the demo's FOCUS data (tests/openfinops/conftest.py)."""
+    return demo_data_dir / "published" / READ_DATABASE
 
 
 def run(read_copy: Path, sql: str) -> list[tuple]:
@@ -153,14 +136,14 @@ def test_tag_cards_split_usage_into_tagged_and_untagged(read_copy):
     assert sum(r[2] for r in run_card(read_copy, "tags-allocation", "tagged-by-month")) == usage
 
 
-def test_data_health_shows_every_period_reconciled(read_copy):
+def test_data_health_shows_every_period_reconciled(read_copy, demo_periods):
     imports = run_card(read_copy, "data-health", "imports")
 
-    assert len(imports) == 2 * len(PERIODS)
+    assert len(imports) == 2 * len(demo_periods)
     assert all(row[11] == 0 and row[9] == row[10] for row in imports)  # unreconciled, export vs FOCUS totals
     assert all(row[7] <= row[8] for row in imports)  # FOCUS rows: the raw rows plus derived ones
     assert run_card(read_copy, "data-health", "unreconciled-periods") == [(0,)]
-    assert run_card(read_copy, "data-health", "periods-loaded") == [(2 * len(PERIODS),)]
+    assert run_card(read_copy, "data-health", "periods-loaded") == [(2 * len(demo_periods),)]
     [(total,)] = run(read_copy, "SELECT sum(BilledCost) FROM focus.cost_and_usage")
     assert sum(row[10] for row in imports) == total
     assert isinstance(total, Decimal)
