@@ -51,7 +51,7 @@ def import_exports(provider: str, exports: tuple[BillingExport, ...], account_na
         built = build_focus(config.data_dir, return_state=True)
         if built.is_failed():
             failures.append(f"FOCUS build: {built.result(raise_on_failure=False)}")
-        else:
+        elif config.offline_report:
             reported = write_dashboards_report(config.data_dir, return_state=True)
             if reported.is_failed():
                 failures.append(f"dashboards report: {reported.result(raise_on_failure=False)}")

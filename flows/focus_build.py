@@ -14,8 +14,8 @@ from tasks.focus import build_focus
 @flow(name="focus-build")
 def focus_build(data_dir: str | None = None, full_refresh: bool = False) -> list[dict] | State:
     """Run dbt: the periods whose raw rows changed (or whose account names did) are rebuilt, tests and
-    reconciliation checks run, and the offline dashboards report is written. An account list that cannot
-    be read, or a report that cannot be written, fails the run after the build."""
+    reconciliation checks run, and the offline dashboards report is written ([project] offline_report).
+    An account list that cannot be read, or a report that cannot be written, fails the run after the build."""
     config = load_config().with_overrides(data_dir)
     # Every provider whose settings say where account names come from (see openfinops.providers).
     named = {key: refresh_account_names(key, settings.account_names, config.database, return_state=True)
@@ -23,9 +23,10 @@ def focus_build(data_dir: str | None = None, full_refresh: bool = False) -> list
     summary = [s.__dict__ for s in build_focus(config.data_dir, full_refresh)]
     failures = [f"{key} account names: {state.result(raise_on_failure=False)}"
                 for key, state in named.items() if state.is_failed()]
-    reported = write_dashboards_report(config.data_dir, return_state=True)
-    if reported.is_failed():
-        failures.append(f"dashboards report: {reported.result(raise_on_failure=False)}")
+    if config.offline_report:
+        reported = write_dashboards_report(config.data_dir, return_state=True)
+        if reported.is_failed():
+            failures.append(f"dashboards report: {reported.result(raise_on_failure=False)}")
     if failures:
         return Failed(message="\n".join(failures), data=summary)
     return summary

@@ -56,6 +56,7 @@ class Notifications:
 @dataclass(frozen=True)
 class Config:
     data_dir: Path = Path("data")
+    offline_report: bool = True  # write <data_dir>/reports/dashboards.html after each FOCUS build
     notifications: Notifications = field(default_factory=Notifications)
     # Each provider's settings by section key (`aws`); the defaults of every registered provider.
     providers: Mapping[str, Any] = field(default_factory=lambda: {key: section.parse({}, "defaults")
@@ -104,7 +105,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
     notifications = dict(raw.get("notifications", {}))
     _apply_env(env, "PROJECT", project)
     _apply_env(env, "NOTIFICATIONS", notifications)
-    for section, values, allowed in (("project", project, {"data_dir"}),
+    for section, values, allowed in (("project", project, {"data_dir", "offline_report"}),
                                      ("notifications", notifications, set(Notifications.__dataclass_fields__))):
         unknown = set(values) - allowed
         if unknown:
@@ -124,7 +125,9 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
         values = dict(raw.get(key, {}))
         _apply_env(env, key.upper(), values)
         providers[key] = section.parse(values, str(path))
-    return Config(data_dir=Path(data_dir), notifications=Notifications(**notifications), providers=providers)
+    offline_report = parse_bool(project.get("offline_report", True), "[project] offline_report")
+    return Config(data_dir=Path(data_dir), offline_report=offline_report, notifications=Notifications(**notifications),
+                  providers=providers)
 
 
 def parse_bool(value: Any, name: str) -> bool:

@@ -8,6 +8,8 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
 from cli import main
 from flows.aws_cur import aws_cur
@@ -60,6 +62,24 @@ def test_import_builds_a_focus_table_that_reconciles_with_raw_cur(built):
     with duckdb.connect(str(data_dir / "published" / "finops-read.duckdb"), read_only=True) as con:
         published = con.execute("SELECT count(*), sum(BilledCost) FROM focus.cost_and_usage").fetchone()
     assert published == query(data_dir, "SELECT count(*), sum(BilledCost) FROM focus.cost_and_usage")[0]
+
+
+def test_each_build_writes_the_offline_report_and_links_it_unless_turned_off(built, monkeypatch):
+    data_dir, _, _ = built
+    report = (data_dir / "reports" / "dashboards.html").resolve()
+    assert report.stat().st_size > 1_000_000  # written by the import flow's build
+    report.unlink()
+
+    monkeypatch.setenv("OPEN_FINOPS_PROJECT_OFFLINE_REPORT", "false")
+    assert focus_build(data_dir=str(data_dir), return_state=True).is_completed()
+    assert not report.exists()
+
+    monkeypatch.delenv("OPEN_FINOPS_PROJECT_OFFLINE_REPORT")
+    assert focus_build(data_dir=str(data_dir), return_state=True).is_completed()
+    assert report.exists()
+    with get_client(sync_client=True) as client:
+        links = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["dashboards-report"])))
+    assert any(report.as_uri() in str(link.data) for link in links)
 
 
 def test_restatement_rebuilds_only_that_period_and_matches_a_full_refresh(built):

@@ -142,6 +142,14 @@ def test_unknown_project_key_from_environment(tmp_path):
         load_config(tmp_path / "missing.toml", {"OPEN_FINOPS_PROJECT_DATADIR": "x"})
 
 
+def test_offline_report_is_on_unless_turned_off(tmp_path):
+    assert load_config(tmp_path / "missing.toml", {}).offline_report is True
+    assert load_config(tmp_path / "missing.toml", {"OPEN_FINOPS_PROJECT_OFFLINE_REPORT": "no"}).offline_report is False
+    assert load_config(_write(tmp_path, "[project]\noffline_report = false\n"), {}).offline_report is False
+    with pytest.raises(ConfigError, match="offline_report must be true or false"):
+        load_config(_write(tmp_path, '[project]\noffline_report = "sometimes"\n'), {})
+
+
 def test_empty_data_dir(tmp_path):
     with pytest.raises(ConfigError, match="data_dir is empty"):
         load_config(_write(tmp_path, '[project]\ndata_dir = "  "\n'), {})
