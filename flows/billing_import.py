@@ -17,7 +17,7 @@ from tasks.accounts import AccountNames, refresh_account_names
 from tasks.dashboards_report import write_dashboards_report
 from tasks.focus import build_focus
 from tasks.freshness import check_freshness
-from tasks.imports import find_manifests, load_billing_period, plan_imports
+from tasks.imports import find_manifests, load_billing_period, plan_imports, record_import_runs
 from tasks.report import publish_import_summary
 
 
@@ -37,16 +37,20 @@ def import_exports(provider: str, exports: tuple[BillingExport, ...], account_na
         for planned in plan_imports(export, manifests, config.database, period):
             results.append(_load(export, planned, config.data_dir))
     publish_import_summary(results)
+    logged = record_import_runs(provider, results, config.database, return_state=True)
     named = refresh_account_names(provider, account_names, config.database, return_state=True)
     failures = []  # one line each, periods first (the CLI prints those from the results)
     failed = [r for r in results if r.status == "failed"]
     if failed:
         details = "; ".join(f"{r.export} {r.billing_period}: {r.error}" for r in failed)
         failures.append(f"import: {len(failed)} of {len(results)} billing periods failed: {details}")
+    if logged.is_failed():
+        failures.append(f"import log: {logged.result(raise_on_failure=False)}")
     if named.is_failed():
         failures.append(f"account names: {named.result(raise_on_failure=False)}")
-    # Periods that did import still reach the FOCUS table when others failed; a build that failed
-    # or never ran before is retried until it succeeds.
+    # Periods that did import still reach the FOCUS table when others failed, and a failure reaches
+    # the Data health dashboard (it is an input of the build); a build that failed or never ran
+    # before is retried until it succeeds.
     if build and not focus_is_current(config.database):
         built = build_focus(config.data_dir, return_state=True)
         if built.is_failed():

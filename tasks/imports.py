@@ -6,6 +6,7 @@ from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NONE
+from prefect.runtime import flow_run
 
 from openfinops.errors import ManifestError
 from openfinops.importing.exports import BillingExport, BrokenManifest, Manifest
@@ -48,3 +49,11 @@ def load_billing_period(export: BillingExport, planned: PlannedImport, data_dir:
                 loaded.rows, loaded.cost)
     return PeriodResult(export.name, manifest.billing_period, outcome, manifest.manifest_id, len(manifest.files),
                         manifest.total_bytes, loaded.rows, loaded.cost)
+
+
+@task(name="record-import-runs", **RETRIES)
+def record_import_runs(provider: str, results: list[PeriodResult], database: Path) -> None:
+    """Log each period's outcome, failures with their error, for the Data health dashboard."""
+    if results:
+        state.record_runs(database, provider, [(r.export, r.billing_period, r.status, r.manifest_id, r.error)
+                                               for r in results], flow_run.id)

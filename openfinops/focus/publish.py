@@ -29,6 +29,7 @@ PUBLISHED_TABLES = {
     "focus.cost_and_usage": "cost_and_usage.parquet",
     "dashboards.import_health": "dashboards/import_health.parquet",
     "dashboards.reporting_window": "dashboards/reporting_window.parquet",
+    "dashboards.import_failures": "dashboards/import_failures.parquet",
 }
 
 

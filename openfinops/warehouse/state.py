@@ -25,6 +25,7 @@ SCHEMA = "finops_state"
 TABLE = f"{SCHEMA}.import_state"
 ACCOUNT_NAMES = f"{SCHEMA}.account_names"
 FOCUS_BUILD = f"{SCHEMA}.focus_build"
+IMPORT_RUNS = f"{SCHEMA}.import_runs"
 
 DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
@@ -57,6 +58,18 @@ CREATE TABLE IF NOT EXISTS {ACCOUNT_NAMES} (
     account_name VARCHAR NOT NULL,
     source       VARCHAR NOT NULL,  -- where the name came from: a file path, or the provider's API
     PRIMARY KEY (provider, account_id)
+);
+-- Every import run's outcome per export and billing period ('*': the export could not be listed),
+-- so the Data health dashboard shows failures and whether a later run fixed them.
+CREATE TABLE IF NOT EXISTS {IMPORT_RUNS} (
+    provider       VARCHAR NOT NULL,
+    export         VARCHAR NOT NULL,
+    billing_period VARCHAR NOT NULL,
+    status         VARCHAR NOT NULL,  -- imported, replaced, skipped, failed
+    manifest_id    VARCHAR,
+    error          VARCHAR,
+    flow_run_id    VARCHAR,
+    finished_at    TIMESTAMPTZ NOT NULL
 );
 -- What the FOCUS table was last built and published from (see `focus_is_current`).
 CREATE TABLE IF NOT EXISTS {FOCUS_BUILD} (
@@ -126,6 +139,15 @@ def record_import(con: duckdb.DuckDBPyConnection, *, provider: str, export: str,
     )
 
 
+def record_runs(database: Path, provider: str, outcomes: list[tuple[str, str, str, str | None, str | None]],
+                flow_run_id: str | None) -> None:
+    """Log an import run's outcomes: (export, billing period, status, manifest id, error) each."""
+    with database_lock(database), duckdb.connect(str(database)) as con:
+        con.execute(DDL)
+        con.executemany(f"INSERT INTO {IMPORT_RUNS} VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+                        [(provider, *outcome, flow_run_id) for outcome in outcomes])
+
+
 def read_account_names(database: Path, provider: str) -> dict[str, tuple[str, str]]:
     """The provider's stored account list: account id -> (name, where it came from)."""
     if not database.exists():
@@ -157,14 +179,17 @@ def replace_account_names(database: Path, provider: str, names: dict[str, tuple[
     return True
 
 
-# Everything the FOCUS table is built from, besides the dbt project: the current import of every
-# period and the account names.
+# Everything the FOCUS table and the dashboards' marts are built from, besides the dbt project: the
+# current import of every period, the account names, and the failed imports (so that a failure
+# reaches the Data health dashboard with the next build, which the import flow then runs).
 _INPUTS_SQL = f"""
     SELECT md5(coalesce((SELECT string_agg(concat_ws('|', provider, export, billing_period, import_id), '\n'
                                            ORDER BY provider, export, billing_period) FROM {TABLE}), '')
                || '\n--\n' ||
                coalesce((SELECT string_agg(concat_ws('|', provider, account_id, account_name), '\n'
-                                           ORDER BY provider, account_id) FROM {ACCOUNT_NAMES}), ''))
+                                           ORDER BY provider, account_id) FROM {ACCOUNT_NAMES}), '')
+               || '\n--\n' ||
+               (SELECT concat_ws('|', count(*), max(finished_at)) FROM {IMPORT_RUNS} WHERE status = 'failed'))
 """
 
 

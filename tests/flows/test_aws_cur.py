@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.aws_cur import aws_cur
+from openfinops.focus.publish import READ_DATABASE
 from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
 
 PERIODS = ("2026-08", "2026-09")
@@ -237,10 +238,17 @@ def test_restatement_to_no_rows_empties_the_period(data_dir, exports):
                            "WHERE billing_period = '2026-09'") == [(0, None)]
 
 
+def published_failures(data_dir: Path) -> list[tuple]:
+    """What the Data health dashboard reads: dashboards.import_failures in the published read copy."""
+    with duckdb.connect(str(data_dir / "published" / READ_DATABASE), read_only=True) as con:
+        return con.execute("SELECT export, billing_period, error, fixed FROM dashboards.import_failures").fetchall()
+
+
 def test_bad_file_in_restatement_keeps_old_rows_then_recovers(data_dir, exports):
     v1, _ = exports
-    run(data_dir, v1_source(v1))
+    run(data_dir, v1_source(v1), build=True)
     first = loaded(data_dir, "demo_cur_v1")
+    assert published_failures(data_dir) == []
 
     write_cur_v1(v1, periods=["2026-09"], rows_per_period=ROWS, revision=2)
     manifest = json.loads((v1 / "demo-cur-v1/20260901-20261001/demo-cur-v1-Manifest.json").read_text())
@@ -248,18 +256,22 @@ def test_bad_file_in_restatement_keeps_old_rows_then_recovers(data_dir, exports)
     good = victim.read_bytes()
     victim.write_bytes(good[: len(good) // 2])  # a truncated gzip, as an interrupted upload leaves
 
-    state, results = run(data_dir, v1_source(v1))
+    state, results = run(data_dir, v1_source(v1), build=True)
 
     assert state.is_failed()
     failed = [r for r in results if r["status"] == "failed"]
     assert [r["billing_period"] for r in failed] == ["2026-09"]
     assert victim.name in failed[0]["error"]
     assert loaded(data_dir, "demo_cur_v1") == first  # the old rows are all still there
+    # Nothing else changed, yet the failure reaches the dashboards: the flow built and published.
+    [(export, period, error, fixed)] = published_failures(data_dir)
+    assert (export, period, fixed) == ("demo-cur-v1", "2026-09", False) and victim.name in error
 
     victim.write_bytes(good)
-    state, results = run(data_dir, v1_source(v1))
+    state, results = run(data_dir, v1_source(v1), build=True)
     assert state.is_completed()
     assert loaded(data_dir, "demo_cur_v1") == expected_v1(v1, "demo-cur-v1")
+    assert [f[3] for f in published_failures(data_dir)] == [True]  # a later run of the period got through
 
 
 # Where the machine goes away: after DuckDB wrote the first file for dlt (extract), or after dlt

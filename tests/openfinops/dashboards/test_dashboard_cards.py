@@ -147,3 +147,12 @@ def test_data_health_shows_every_period_reconciled(read_copy, demo_periods):
     [(total,)] = run(read_copy, "SELECT sum(BilledCost) FROM focus.cost_and_usage")
     assert sum(row[10] for row in imports) == total
     assert isinstance(total, Decimal)
+
+
+def test_data_health_shows_the_failed_import_until_it_is_fixed(read_copy):
+    """The fixture's third export has a damaged file: its period failed, and no later run got through."""
+    assert run_card(read_copy, "data-health", "failures-not-fixed") == [(1,)]
+    [failure] = run_card(read_copy, "data-health", "failed-imports")
+    _, provider, export, period, state, error, manifest_id, flow_run_id = failure
+    assert (provider, export, period, state) == ("aws", "demo-broken", "2026-10", "not fixed")
+    assert ".csv.gz" in error and manifest_id and flow_run_id

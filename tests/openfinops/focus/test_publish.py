@@ -23,6 +23,7 @@ def make_focus(database, rows: int, cost: str) -> None:
         con.execute("CREATE OR REPLACE TABLE dashboards.import_health AS "
                     "SELECT count(*) AS focus_rows, sum(BilledCost) AS focus_billed_cost FROM focus.cost_and_usage")
         con.execute("CREATE OR REPLACE TABLE dashboards.reporting_window AS SELECT DATE '2026-09-30' AS as_of")
+        con.execute("CREATE OR REPLACE TABLE dashboards.import_failures AS SELECT 'demo' AS export, false AS fixed")
 
 
 def test_dashboards_read_a_published_version_while_the_working_database_is_written(tmp_path):
