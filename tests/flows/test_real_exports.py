@@ -13,6 +13,9 @@ import duckdb
 import pytest
 
 from cli import main
+from openfinops.dashboards.cards_sql import card_sql
+from openfinops.dashboards.definitions import load_dashboards
+from openfinops.focus.publish import READ_DATABASE
 from openfinops.providers.aws.columns import v1_column_name
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "aws" / "real"
@@ -172,3 +175,21 @@ def test_real_cur2_manifest_is_the_one_aws_wrote(real_exports):
     cur2 = next(s for s in real_exports if s["cur_version"] == "v2")
     [manifest] = Path(cur2["path"]).rglob("*-Manifest.json")
     assert json.loads(manifest.read_text())["executionId"] == "04e9e487-79a7-42b1-a680-1de7c660dc8f"
+
+
+def test_every_dashboard_card_runs_on_real_exports_and_the_report_was_written(imported):
+    _, data_dir, _ = imported
+    read_copy = data_dir / "published" / READ_DATABASE
+    with duckdb.connect(str(read_copy), read_only=True) as con:
+        [(billed,)] = con.execute("SELECT sum(BilledCost) FROM focus.cost_and_usage").fetchall()
+        for dashboard in load_dashboards():
+            for card in dashboard.cards:
+                assert con.execute(card_sql(card, dashboard)).fetchall() is not None, card.id
+        by_period = con.execute(card_sql(*card_of("invoice-chargeback", "billed-by-period"))).fetchall()
+    assert sum(row[2] for row in by_period) == billed  # the invoice card adds up to the real bills
+    assert (data_dir / "reports" / "dashboards.html").stat().st_size > 1_000_000
+
+
+def card_of(dashboard: str, card_id: str):
+    found = next(d for d in load_dashboards() if d.name == dashboard)
+    return next(c for c in found.cards if c.id == card_id), found
