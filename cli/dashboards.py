@@ -18,8 +18,9 @@ def register(nouns: argparse._SubParsersAction) -> None:
 
     provision = verbs.add_parser(
         "provision", help="create or update the dashboards in Metabase (first-run setup included)",
-        description="Signs in with METABASE_API_KEY, or as METABASE_ADMIN_EMAIL / METABASE_ADMIN_PASSWORD "
-                    "(the admin it creates when Metabase is new).")
+        description="Signs in with METABASE_API_KEY, else with the API key it keeps in the Prefect Secret block "
+                    "metabase-api-key, else as METABASE_ADMIN_EMAIL / METABASE_ADMIN_PASSWORD (the admin it "
+                    "creates when Metabase is new), issuing that key.")
     provision.add_argument("--url", help=f"Metabase (default: $METABASE_URL or {DEFAULT_URL})")
     provision.add_argument("--database-path", default=IN_CONTAINER_DATABASE,
                            help="the published read-only DuckDB file as Metabase's process sees it (default: "

@@ -15,11 +15,12 @@ from tasks import dashboards as steps
 @flow(name="dashboards-provision")
 def dashboards_provision(url: str | None = None, database_path: str = IN_CONTAINER_DATABASE,
                          dashboards_dir: str | None = None) -> list[str]:
-    """Set Metabase up if it is new, connect it to the published DuckDB copy (`database_path`, as
-    Metabase's process sees it) and create or update every dashboard; one line per object."""
+    """Set Metabase up if it is new, make sure of an API key for the steps after, connect Metabase to the
+    published DuckDB copy (`database_path`, as Metabase's process sees it) and create or update every
+    dashboard; one line per object."""
     url = metabase_url(url)
     folder = Path(dashboards_dir) if dashboards_dir else DASHBOARDS_DIR
-    lines = steps.set_up_metabase(url)
+    lines = steps.set_up_metabase(url) + steps.ensure_api_key(url)
     database_id, database_lines = steps.connect_database(url, database_path)
     fields = steps.sync_fields(url, database_id, folder)
     collection_id, collection_lines = steps.ensure_collection(url)

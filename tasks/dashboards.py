@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from prefect import task
 
 from openfinops.dashboards import provision
 from openfinops.dashboards.definitions import load_dashboards
-from openfinops.dashboards.metabase import Metabase, MetabaseError, connect
+from openfinops.dashboards.metabase import Metabase, MetabaseError, connect, sign_in, store_api_key, stored_api_key
 from openfinops.logs import run_logger
 from tasks.retries import RETRIES
 
@@ -40,6 +41,23 @@ def set_up_metabase(url: str) -> list[str]:
     with Metabase(url) as metabase:
         outcome = provision.set_up(metabase)
     return _report([outcome] if outcome else [])
+
+
+@task(name="ensure-api-key", **METABASE_RETRIES)
+def ensure_api_key(url: str) -> list[str]:
+    """Unless METABASE_API_KEY is set, the Secret block metabase-api-key holds an API key Metabase accepts,
+    so the later steps, and later runs, need no admin password."""
+    if os.environ.get("METABASE_API_KEY"):
+        return []
+    stored = stored_api_key()
+    if stored:
+        with Metabase(url, api_key=stored) as metabase:
+            if provision.accepts(metabase):
+                return _report([provision.Outcome("unchanged", "api-key", provision.API_KEY)])
+    with sign_in(url) as metabase:
+        api_key, outcome = provision.issue_api_key(metabase)
+    store_api_key(api_key)
+    return _report([outcome])
 
 
 @task(name="connect-database", **METABASE_RETRIES)

@@ -2,6 +2,9 @@
 
 Authentication is an API key (`x-api-key` header) or a session from `POST /api/session`
 (`X-Metabase-Session` header). Errors name the request and Metabase's own message.
+
+The API key that provisioning issues is kept in a Prefect Secret block: Metabase shows a key only
+once, and Prefect stores block values encrypted and masks them in its UI.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 import httpx
 
 DEFAULT_URL = "http://127.0.0.1:3000"
+API_KEY_BLOCK = "metabase-api-key"
 
 
 class MetabaseError(Exception):
@@ -46,7 +50,7 @@ class Metabase:
     def post(self, path: str, body: dict | None = None) -> Any:
         return self.request("POST", path, body)
 
-    def put(self, path: str, body: dict) -> Any:
+    def put(self, path: str, body: dict | None = None) -> Any:
         return self.request("PUT", path, body)
 
     def request(self, method: str, path: str, body: dict | None = None, params: dict | None = None) -> Any:
@@ -72,14 +76,36 @@ def metabase_url(url: str | None = None) -> str:
 
 
 def connect(url: str) -> Metabase:
-    """A client signed in with METABASE_API_KEY, or else as METABASE_ADMIN_EMAIL / METABASE_ADMIN_PASSWORD."""
-    api_key = os.environ.get("METABASE_API_KEY")
+    """A client signed in with METABASE_API_KEY, else with the stored key (the flow's ensure-api-key step has
+    just checked it), else as METABASE_ADMIN_EMAIL / METABASE_ADMIN_PASSWORD."""
+    api_key = os.environ.get("METABASE_API_KEY") or stored_api_key()
     if api_key:
         return Metabase(url, api_key=api_key)
+    return sign_in(url)
+
+
+def sign_in(url: str) -> Metabase:
+    """A client signed in as METABASE_ADMIN_EMAIL / METABASE_ADMIN_PASSWORD."""
     email, password = admin_credentials()
     metabase = Metabase(url)
     metabase.login(email, password)
     return metabase
+
+
+def stored_api_key() -> str | None:
+    """The key in the Secret block metabase-api-key, if there is one."""
+    from prefect.blocks.system import Secret  # here: the CLI imports this module, and Prefect takes ~0.7 s
+
+    try:
+        return Secret.load(API_KEY_BLOCK).get()
+    except ValueError:  # Prefect's answer for a block that does not exist
+        return None
+
+
+def store_api_key(api_key: str) -> None:
+    from prefect.blocks.system import Secret
+
+    Secret(value=api_key).save(API_KEY_BLOCK, overwrite=True)
 
 
 def admin_credentials() -> tuple[str, str]:

@@ -24,6 +24,8 @@ from .definitions import DATE_RANGE, FILTERS_FILE, PLACEHOLDERS, Card, Dashboard
 from .metabase import Metabase, MetabaseError, admin_credentials
 
 COLLECTION = "Open FinOps Stack"
+API_KEY = "Open FinOps Stack"  # the API key provisioning issues, in the Administrators group
+ADMIN_GROUP = "Administrators"
 DATABASE = "Open FinOps Stack (FOCUS)"
 IN_CONTAINER_DATABASE = "/data/published/finops-read.duckdb"  # the metabase service's view of finops-data
 MARKER = re.compile(r"Provisioned from dashboards/(?P<key>[\w.-]+\.yaml(?:#[\w-]+)?) \(version (?P<version>\w+)\)")
@@ -34,8 +36,8 @@ TAG_IDS = uuid.UUID("5a4f4a7e-0d7b-4f0e-9a57-0b1c1f1e2d3c")  # namespace for sta
 
 @dataclass(frozen=True)
 class Outcome:
-    action: str  # created, updated, unchanged, archived
-    kind: str  # database, collection, card, dashboard, admin
+    action: str  # created, updated, unchanged, archived, regenerated
+    kind: str  # database, collection, card, dashboard, admin, api-key
     name: str
 
     def __str__(self) -> str:
@@ -54,6 +56,31 @@ def set_up(metabase: Metabase) -> Outcome | None:
         "prefs": {"site_name": COLLECTION}})
     metabase.use_session(session["id"])
     return Outcome("created", "admin", email)
+
+
+def accepts(metabase: Metabase) -> bool:
+    """Whether Metabase takes the client's credentials: False on a 401 (a key deleted or regenerated)."""
+    try:
+        metabase.get("/api/api-key/")
+    except MetabaseError as exc:
+        if exc.status == 401:
+            return False
+        raise
+    return True
+
+
+def issue_api_key(metabase: Metabase) -> tuple[str, Outcome]:
+    """The "Open FinOps Stack" API key of the Administrators group: created, or regenerated if it exists
+    (Metabase shows a key only when it makes one). Returns the key, for the caller to store and not show."""
+    found = next((k for k in metabase.get("/api/api-key/") if k["name"] == API_KEY), None)
+    if found is not None:
+        issued = metabase.put(f"/api/api-key/{found['id']}/regenerate")
+        return issued["unmasked_key"], Outcome("regenerated", "api-key", API_KEY)
+    group = next((g for g in metabase.get("/api/permissions/group") if g["name"] == ADMIN_GROUP), None)
+    if group is None:
+        raise MetabaseError(f"Metabase has no {ADMIN_GROUP} group to give the API key")
+    created = metabase.post("/api/api-key/", {"group_id": group["id"], "name": API_KEY})
+    return created["unmasked_key"], Outcome("created", "api-key", API_KEY)
 
 
 def ensure_database(metabase: Metabase, database_file: str) -> tuple[int, Outcome]:

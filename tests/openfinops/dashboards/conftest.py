@@ -1,12 +1,15 @@
 """A fake Metabase on 127.0.0.1 (a real socket, a thread per request), after dbt-metabase's test server:
 it records every call, checks each request body against Metabase's own OpenAPI schemas
-(tests/fixtures/metabase/openapi-*.json) and keeps just enough state (users, sessions, databases,
-collections, cards, dashboards) to answer the way Metabase v0.63 does."""
+(tests/fixtures/metabase/openapi-*.json) and keeps just enough state (users, sessions, groups, API keys,
+databases, collections, cards, dashboards) to answer the way Metabase v0.63 does."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import copy
 import json
+import os
 import re
 import threading
 import uuid
@@ -16,6 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 import pytest
+from prefect.blocks.system import Secret
+
+from openfinops.dashboards.metabase import API_KEY_BLOCK
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "metabase"
 OPENAPI = FIXTURES / "openapi-master-001e7ea.json"
@@ -65,7 +71,10 @@ class FakeMetabase:
         self.metadata = json.loads((FIXTURES / "responses" / "database-metadata.json").read_text())
         self.users: dict[str, str] = {}
         self.sessions: set[str] = set()
-        self.api_keys: set[str] = set()
+        self.groups = [{"id": 1, "name": "All Users", "member_count": 1, "magic_group_type": "all-internal-users"},
+                       {"id": 2, "name": "Administrators", "member_count": 1, "magic_group_type": "admin"}]
+        self.key_records: dict[int, dict] = {}  # as GET /api/api-key/ lists them
+        self.api_keys: dict[str, int] = {}  # the keys Metabase accepts, each with its record's id
         self.objects: dict[str, dict[int, dict]] = {"database": {}, "collection": {}, "card": {}, "dashboard": {}}
         self.synced: set[int] = set()
         self.next_id = 1
@@ -75,6 +84,23 @@ class FakeMetabase:
     def set_up_already(self, email: str = EMAIL, password: str = PASSWORD) -> None:
         self.users[email] = password
         self.properties["has-user-setup"] = True
+
+    def issue_key(self, name: str, group_id: int = 2) -> tuple[int, str]:
+        """A new API key record in the group, or a new key for the record of that name; (record id, key)."""
+        record = next((r for r in self.key_records.values() if r["name"] == name), None)
+        if record is None:
+            group = next(g for g in self.groups if g["id"] == group_id)
+            record = {"id": self._id(), "name": name, "group": {"id": group["id"], "name": group["name"]}}
+            self.key_records[record["id"]] = record
+        self.revoke(record["id"])
+        key = "mb_" + base64.b64encode(os.urandom(32)).decode()
+        record["masked_key"] = key[:7] + "*" * (len(key) - 7)
+        self.api_keys[key] = record["id"]
+        return record["id"], key
+
+    def revoke(self, record_id: int) -> None:
+        """Metabase no longer accepts the record's key (regenerated or deleted in its UI)."""
+        self.api_keys = {k: i for k, i in self.api_keys.items() if i != record_id}
 
     def writes(self) -> list[tuple[str, str, object]]:
         """Calls that change something in Metabase (a login does not)."""
@@ -114,6 +140,10 @@ class FakeMetabase:
     def _authenticated(self, method, route, query, body) -> tuple[int, object]:
         parts = route.split("/")[2:]  # ["card", "12"], ...
         kind = parts[0]
+        if route == "/api/permissions/group" and method == "GET":
+            return 200, self.groups
+        if kind == "api-key":
+            return self._api_key(method, parts[1:], body)
         if route == "/api/database" and method == "GET":
             return 200, {"data": list(self.objects["database"].values()), "total": len(self.objects["database"])}
         if route == "/api/collection" and method == "GET":
@@ -137,6 +167,20 @@ class FakeMetabase:
             body = {**body, "dashcards": self._dashcards(found, body["dashcards"])}
         found.update(copy.deepcopy(body))
         return 200, found
+
+    def _api_key(self, method, parts, body) -> tuple[int, object]:
+        """The key itself only in the answer that makes it, as Metabase shows it once."""
+        if method == "GET":
+            return 200, list(self.key_records.values())
+        if method == "POST":
+            if any(r["name"] == body["name"] for r in self.key_records.values()):
+                return 400, {"errors": {"name": "An API key with this name already exists."}}
+            record_id, key = self.issue_key(body["name"], body["group_id"])
+        else:  # PUT /api/api-key/{id}/regenerate
+            if int(parts[0]) not in self.key_records:
+                return 404, "Not found."
+            record_id, key = self.issue_key(self.key_records[int(parts[0])]["name"])
+        return 200, {**self.key_records[record_id], "unmasked_key": key}
 
     def _create(self, kind: str, body) -> dict:
         created = {**copy.deepcopy(body), "id": self._id(), "archived": False, "entity_id": uuid.uuid4().hex[:21]}
@@ -218,6 +262,18 @@ def fake_metabase():
     yield fake
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def no_stored_api_key():
+    """No Secret block metabase-api-key before or after the test: the Prefect test server lasts the session."""
+    def delete() -> None:
+        with contextlib.suppress(ValueError):  # Prefect's answer when there is none
+            Secret.delete(API_KEY_BLOCK)
+
+    delete()
+    yield
+    delete()
 
 
 @pytest.fixture

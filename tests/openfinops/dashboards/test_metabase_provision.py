@@ -1,20 +1,26 @@
 """`finops dashboards provision` against a fake Metabase (conftest.py): what a fresh Metabase gets, that
-a second run changes nothing, that an edited or removed card is updated or archived alone, that every
-request matches Metabase's published schemas, and that errors and logs hold no secret."""
+a second run changes nothing, that an edited or removed card is updated or archived alone, that the API key
+it issues is stored and reissued when lost or rejected, that every request matches Metabase's published
+schemas, and that errors, logs and databases hold no secret."""
 
 from __future__ import annotations
 
 import logging
 import os
 import shutil
+from pathlib import Path
 
 import pytest
+from prefect.blocks.system import Secret
+from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL
 
 from cli import main
 from flows.dashboards_provision import dashboards_provision
 from openfinops.dashboards.definitions import DASHBOARDS_DIR, load_dashboards
-from openfinops.dashboards.metabase import Metabase
+from openfinops.dashboards.metabase import API_KEY_BLOCK, Metabase, stored_api_key
 from openfinops.dashboards.provision import card_filters
+
+pytestmark = pytest.mark.usefixtures("no_stored_api_key")
 
 EMAIL, PASSWORD = "admin@example.com", "Sup3r-secret-pa55word!"  # as the fake and admin_env (conftest.py)
 
@@ -27,6 +33,10 @@ def provision(fake, folder=DASHBOARDS_DIR) -> list[str]:
     return dashboards_provision(url=fake.url, database_path=DATABASE_FILE, dashboards_dir=str(folder))
 
 
+def sign_ins(fake) -> int:
+    return sum(method == "POST" and route.rstrip("/") == "/api/session" for method, route, _ in fake.calls)
+
+
 @pytest.fixture
 def dashboards_copy(tmp_path):
     folder = tmp_path / "dashboards"
@@ -37,8 +47,8 @@ def dashboards_copy(tmp_path):
 def test_a_fresh_metabase_gets_database_collection_cards_and_wired_dashboards(fake_metabase, admin_env):
     lines = provision(fake_metabase)
 
-    assert lines[:3] == [f"created admin {EMAIL}", "created database Open FinOps Stack (FOCUS)",
-                         "created collection Open FinOps Stack"]
+    assert lines[:4] == [f"created admin {EMAIL}", "created api-key Open FinOps Stack",
+                         "created database Open FinOps Stack (FOCUS)", "created collection Open FinOps Stack"]
     assert sum(line.startswith("created card ") for line in lines) == CARDS
     assert sorted(line for line in lines if " dashboard " in line) == sorted(
         f"created dashboard {d.name}" for d in DASHBOARDS)
@@ -110,14 +120,14 @@ def test_a_removed_card_is_archived(fake_metabase, admin_env, dashboards_copy):
     path = dashboards_copy / "data-health.yaml"
     text = path.read_text()
     start = text.index("  - id: periods-loaded")
-    path.write_text(text[:start] + text[text.index("  - id: imports"):])
+    path.write_text(text[:start] + text[text.index("  - id: ", start + 1):])  # up to the next card
 
     lines = provision(fake_metabase, dashboards_copy)
 
     assert "archived card data-health/periods-loaded" in lines and "updated dashboard data-health" in lines
     assert len(fake_metabase.live("card")) == CARDS - 1
     [dashboard] = [d for d in fake_metabase.live("dashboard") if d["name"] == "Data health"]
-    assert len(dashboard["dashcards"]) == 6
+    assert len(dashboard["dashcards"]) == len(next(d for d in DASHBOARDS if d.name == "data-health").cards) - 1
     assert fake_metabase.conformance.violations == []
 
 
@@ -133,15 +143,68 @@ def test_a_removed_dashboard_file_is_archived(fake_metabase, admin_env, dashboar
 
 def test_an_api_key_needs_no_password(fake_metabase, monkeypatch):
     fake_metabase.set_up_already()
-    fake_metabase.api_keys.add("mb_key_for_tests")
-    monkeypatch.setenv("METABASE_API_KEY", "mb_key_for_tests")
+    _, key = fake_metabase.issue_key("Someone's key")
+    monkeypatch.setenv("METABASE_API_KEY", key)
     for name in ("METABASE_ADMIN_EMAIL", "METABASE_ADMIN_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
 
+    lines = provision(fake_metabase)
+
+    assert sign_ins(fake_metabase) == 0
+    assert len(fake_metabase.live("dashboard")) == len(DASHBOARDS)
+    assert not any(" api-key " in line for line in lines) and stored_api_key() is None
+
+
+def test_the_first_run_issues_an_admin_api_key_and_signs_in_with_it(fake_metabase, admin_env):
     provision(fake_metabase)
 
-    assert not any(route.rstrip("/") == "/api/session" for _, route, _ in fake_metabase.calls)
-    assert len(fake_metabase.live("dashboard")) == len(DASHBOARDS)
+    [record] = fake_metabase.key_records.values()
+    assert record["name"] == "Open FinOps Stack" and record["group"] == {"id": 2, "name": "Administrators"}
+    assert fake_metabase.api_keys == {stored_api_key(): record["id"]}
+    assert sign_ins(fake_metabase) == 1  # to issue the key; the steps after sign in with it
+    assert fake_metabase.conformance.violations == []
+
+
+def test_a_second_run_signs_in_with_the_stored_key_alone(fake_metabase, admin_env, monkeypatch):
+    provision(fake_metabase)
+    key = stored_api_key()
+    fake_metabase.calls.clear()
+    monkeypatch.delenv("METABASE_ADMIN_PASSWORD")
+
+    lines = provision(fake_metabase)
+
+    assert lines[0] == "unchanged api-key Open FinOps Stack"
+    assert sign_ins(fake_metabase) == 0 and fake_metabase.writes() == []
+    assert stored_api_key() == key
+
+
+def test_a_deleted_block_gets_the_key_regenerated(fake_metabase, admin_env):
+    provision(fake_metabase)
+    old = stored_api_key()
+    Secret.delete(API_KEY_BLOCK)
+
+    lines = provision(fake_metabase)
+
+    assert lines[0] == "regenerated api-key Open FinOps Stack"
+    assert all(line.startswith("unchanged ") for line in lines[1:])
+    new = stored_api_key()
+    assert new != old and list(fake_metabase.api_keys) == [new] and len(fake_metabase.key_records) == 1
+
+
+def test_a_key_metabase_rejects_falls_back_to_the_password_and_is_regenerated(fake_metabase, admin_env):
+    provision(fake_metabase)
+    old = stored_api_key()
+    [record_id] = fake_metabase.key_records
+    fake_metabase.revoke(record_id)
+    fake_metabase.calls.clear()
+
+    lines = provision(fake_metabase)
+
+    assert lines[0] == "regenerated api-key Open FinOps Stack"
+    assert sign_ins(fake_metabase) == 1
+    new = stored_api_key()
+    assert new != old and list(fake_metabase.api_keys) == [new]
+    assert fake_metabase.conformance.violations == []
 
 
 def test_the_validator_rejects_a_body_metabase_would_reject(fake_metabase):
@@ -168,17 +231,28 @@ def test_a_wrong_admin_password_is_one_line_without_secrets(fake_metabase, admin
     assert PASSWORD not in out + err + logged and "the-real-one" not in out + err + logged
 
 
-def test_no_secret_reaches_the_output_or_the_logs(fake_metabase, admin_env, capsys, caplog, data_dir):
+def test_no_secret_reaches_the_output_the_logs_or_a_database(fake_metabase, admin_env, capsys, caplog, data_dir):
     caplog.set_level(logging.DEBUG)
+    command = ["--data-dir", str(data_dir), "dashboards", "provision", "--url", fake_metabase.url]
 
-    code = main(["--data-dir", str(data_dir), "dashboards", "provision", "--url", fake_metabase.url])
+    code = main(command)
+    created = stored_api_key()
+    fake_metabase.revoke(fake_metabase.api_keys[created])
+    code += main(command)  # the key rejected: signs in with the password and regenerates it
 
     out, err = capsys.readouterr()
     assert code == 0, err
-    assert "created dashboard executive-summary" in out.splitlines()
-    everything = out + err + caplog.text + "".join(p.read_text() for p in data_dir.glob("*.log"))
-    secrets = [PASSWORD, fake_metabase.properties["setup-token"], *fake_metabase.sessions]
-    assert not [s for s in secrets if s in everything]
+    assert {"created api-key Open FinOps Stack", "regenerated api-key Open FinOps Stack",
+            "created dashboard executive-summary"} <= set(out.splitlines())
+    written = [p.read_bytes() for p in data_dir.rglob("*") if p.is_file()]
+    # Prefect keeps the Secret block encrypted: its database holds no key in plain text.
+    prefect_db = Path(PREFECT_SERVER_DATABASE_CONNECTION_URL.value().split("///", 1)[1])
+    assert prefect_db.exists()
+    written += [p.read_bytes() for p in prefect_db.parent.glob(prefect_db.name + "*")]
+    everything = (out + err + caplog.text).encode() + b"".join(written)
+    secrets = [PASSWORD, fake_metabase.properties["setup-token"], *fake_metabase.sessions, created,
+               stored_api_key()]
+    assert not [s for s in secrets if s.encode() in everything]
 
 
 @pytest.mark.skipif(not os.environ.get("METABASE_URL"), reason="set METABASE_URL (and METABASE_ADMIN_*) to run")
