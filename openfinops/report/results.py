@@ -144,13 +144,17 @@ def _choices(con: duckdb.DuckDBPyConnection, flt: Filter, top: int) -> list[Choi
             FROM focus.rows WHERE {column} IS NOT NULL GROUP BY month ORDER BY month DESC LIMIT {MONTHS}""").fetchall()
         return [Choice(m.strftime("%Y-%m"), DateRange(m, _month_end(m)), all_) for m, all_ in months]
     if flt.type == "tag":
+        # Each set of tags parsed once, into key/value pairs that do not carry the whole set along.
         pairs = con.execute(f"""
-            WITH tags AS (
-                SELECT unnest(json_keys({column})) AS key, {column} AS tags, abs(BilledCost) AS cost
-                FROM focus.rows WHERE {column} IS NOT NULL)
-            SELECT key, tags ->> key AS value, {everything} FROM tags
-            WHERE (tags ->> key) IS NOT NULL AND (tags ->> key) <> ''
-            GROUP BY key, value ORDER BY sum(cost) DESC NULLS LAST, key, value LIMIT {top}""").fetchall()
+            WITH by_tags AS (
+                SELECT {column} AS tags, count(*) AS n, sum(abs(BilledCost)) AS cost
+                FROM focus.rows WHERE {column} IS NOT NULL GROUP BY 1),
+            pairs AS (
+                SELECT unnest(map_entries(json_transform(tags, '"MAP(VARCHAR, VARCHAR)"'))) AS tag, n, cost
+                FROM by_tags)
+            SELECT tag.key, tag.value, sum(n) = (SELECT count(*) FROM focus.rows) FROM pairs
+            WHERE tag.value IS NOT NULL AND tag.value <> ''
+            GROUP BY 1, 2 ORDER BY sum(cost) DESC NULLS LAST, 1, 2 LIMIT {top}""").fetchall()
         return [Choice(f"{key}={value}", (key, value), all_) for key, value, all_ in pairs]
     names = con.execute(f"""
         SELECT {column}, {everything} FROM focus.rows WHERE {column} IS NOT NULL AND {column} <> ''

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REAL, write_real_v1
+from real_aws_exports import REAL, write_real_v1
 
 from cli import main
 from openfinops.providers.aws.accounts import organization_accounts

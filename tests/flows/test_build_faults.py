@@ -11,8 +11,8 @@ import sys
 
 import duckdb
 import pytest
-from conftest import REAL, write_real_v1
 from prefect.settings import PREFECT_API_URL
+from real_aws_exports import REAL, write_real_v1
 
 import tasks.focus
 from cli import main
