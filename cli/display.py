@@ -102,5 +102,5 @@ def print_focus_summary(data_dir: str | None) -> None:
                       _money(s.effective_cost))
     Console().print(table)
     report = config.data_dir / REPORT_FILE
-    if report.exists():
+    if config.offline_report and report.exists():
         print(f"dashboards, offline: {report}")

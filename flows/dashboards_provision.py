@@ -20,11 +20,12 @@ def dashboards_provision(url: str | None = None, database_path: str = IN_CONTAIN
     dashboard; one line per object."""
     url = metabase_url(url)
     folder = Path(dashboards_dir) if dashboards_dir else DASHBOARDS_DIR
+    dashboards = load_dashboards(folder)  # a malformed file stops the run before Metabase is touched
     lines = steps.set_up_metabase(url) + steps.ensure_api_key(url)
     database_id, database_lines = steps.connect_database(url, database_path)
-    fields = steps.sync_fields(url, database_id, folder)
+    fields = steps.sync_fields(url, database_id, dashboards)
     collection_id, collection_lines = steps.ensure_collection(url)
     lines += database_lines + collection_lines
-    for dashboard in load_dashboards(folder):
-        lines += steps.provision_dashboard(url, folder, dashboard.name, database_id, collection_id, fields)
-    return lines + steps.archive_removed(url, folder, collection_id)
+    for dashboard in dashboards:
+        lines += steps.provision_dashboard(url, dashboard, database_id, collection_id, fields)
+    return lines + steps.archive_removed(url, dashboards, collection_id)

@@ -18,5 +18,9 @@ class AccessError(ImportFailed):
 
 
 def is_transient(exc: BaseException) -> bool:
-    """True for failures worth retrying (timeouts, throttling, dropped connections)."""
+    """True for failures worth retrying (timeouts, throttling, dropped connections). An error that
+    knows (a `transient` attribute, e.g. an HTTP client's error by status) says so itself."""
+    transient = getattr(exc, "transient", None)
+    if transient is not None:
+        return transient
     return not isinstance(exc, (ImportFailed, PermissionError, FileNotFoundError, ValueError))

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from prefect import task
 
 from openfinops.dashboards import provision
-from openfinops.dashboards.definitions import load_dashboards
-from openfinops.dashboards.metabase import Metabase, MetabaseError, connect, sign_in, store_api_key, stored_api_key
+from openfinops.dashboards.definitions import Dashboard
+from openfinops.dashboards.metabase import Metabase, connect, sign_in, store_api_key, stored_api_key
 from openfinops.logs import run_logger
 from tasks.retries import RETRIES
-
-
-def _retry_unreachable(task, task_run, state) -> bool:
-    try:
-        state.result()
-    except MetabaseError as exc:  # a 4xx (bad password, bad request) fails once
-        return exc.transient
-    except Exception:
-        return False
-    return False
-
-
-# Metabase may still be starting (connection refused, 503): retry those, with backoff.
-METABASE_RETRIES = RETRIES | dict(retry_condition_fn=_retry_unreachable)
 
 
 def _report(outcomes: list[provision.Outcome]) -> list[str]:
@@ -35,7 +20,9 @@ def _report(outcomes: list[provision.Outcome]) -> list[str]:
     return [str(o) for o in outcomes]
 
 
-@task(name="set-up-metabase", **METABASE_RETRIES)
+# Every task retries with backoff while Metabase is unreachable or answers 5xx (it may still be
+# starting); a 4xx, such as a wrong password, fails at once (MetabaseError.transient).
+@task(name="set-up-metabase", **RETRIES)
 def set_up_metabase(url: str) -> list[str]:
     """Metabase has an admin: the first-run setup is done (by this run if needed)."""
     with Metabase(url) as metabase:
@@ -43,7 +30,7 @@ def set_up_metabase(url: str) -> list[str]:
     return _report([outcome] if outcome else [])
 
 
-@task(name="ensure-api-key", **METABASE_RETRIES)
+@task(name="ensure-api-key", **RETRIES)
 def ensure_api_key(url: str) -> list[str]:
     """Unless METABASE_API_KEY is set, the Secret block metabase-api-key holds an API key Metabase accepts,
     so the later steps, and later runs, need no admin password."""
@@ -60,7 +47,7 @@ def ensure_api_key(url: str) -> list[str]:
     return _report([outcome])
 
 
-@task(name="connect-database", **METABASE_RETRIES)
+@task(name="connect-database", **RETRIES)
 def connect_database(url: str, database_file: str) -> tuple[int, list[str]]:
     """Metabase has the DuckDB database over `database_file`, read-only; returns its id."""
     with connect(url) as metabase:
@@ -68,14 +55,14 @@ def connect_database(url: str, database_file: str) -> tuple[int, list[str]]:
     return database_id, _report([outcome])
 
 
-@task(name="sync-fields", **METABASE_RETRIES)
-def sync_fields(url: str, database_id: int, folder: Path) -> dict[str, int]:
+@task(name="sync-fields", **RETRIES)
+def sync_fields(url: str, database_id: int, dashboards: list[Dashboard]) -> dict[str, int]:
     """Metabase knows the columns the dashboards filter on; returns their field ids."""
     with connect(url) as metabase:
-        return provision.sync_fields(metabase, database_id, provision.needed_tables(load_dashboards(folder)))
+        return provision.sync_fields(metabase, database_id, provision.needed_tables(dashboards))
 
 
-@task(name="ensure-collection", **METABASE_RETRIES)
+@task(name="ensure-collection", **RETRIES)
 def ensure_collection(url: str) -> tuple[int, list[str]]:
     """The "Open FinOps Stack" collection exists; returns its id."""
     with connect(url) as metabase:
@@ -83,20 +70,20 @@ def ensure_collection(url: str) -> tuple[int, list[str]]:
     return collection_id, _report([outcome])
 
 
-@task(name="provision-dashboard", task_run_name="provision-dashboard-{name}", **METABASE_RETRIES)
-def provision_dashboard(url: str, folder: Path, name: str, database_id: int, collection_id: int,
+@task(name="provision-dashboard", task_run_name="provision-dashboard-{dashboard.name}", **RETRIES)
+def provision_dashboard(url: str, dashboard: Dashboard, database_id: int, collection_id: int,
                         fields: dict[str, int]) -> list[str]:
-    """The dashboard file `name` is in Metabase as it is written: its cards, layout and filters."""
-    dashboard = next(d for d in load_dashboards(folder) if d.name == name)
+    """The dashboard file is in Metabase as it is written: its cards, layout and filters."""
     with connect(url) as metabase:
+        # Read here, not once for the run: a retry must see what the failed attempt created.
         existing = provision.provisioned(metabase, collection_id)
         return _report(provision.provision_dashboard(metabase, dashboard, database_id, collection_id, fields,
                                                      existing))
 
 
-@task(name="archive-removed-dashboards", **METABASE_RETRIES)
-def archive_removed(url: str, folder: Path, collection_id: int) -> list[str]:
+@task(name="archive-removed-dashboards", **RETRIES)
+def archive_removed(url: str, dashboards: list[Dashboard], collection_id: int) -> list[str]:
     """No dashboard or card of a deleted dashboard file is left unarchived."""
     with connect(url) as metabase:
         existing = provision.provisioned(metabase, collection_id)
-        return _report(provision.archive_removed(metabase, existing, provision.dashboard_files(folder)))
+        return _report(provision.archive_removed(metabase, existing, {d.path.name for d in dashboards}))

@@ -3,7 +3,7 @@
 A card writes `{{filters}}` where the dashboard's filters (all but the date range) narrow its
 source table, and `{{date_range}}` where the date range does. Metabase replaces each with a
 predicate on the filter's column, qualified by the card's source table, or with `1 = 1` when the
-filter is empty; this does the same wherever a card runs outside Metabase (the tests).
+filter is empty; this does the same wherever a card runs outside Metabase (the offline report, the tests).
 """
 
 from __future__ import annotations
@@ -41,11 +41,16 @@ def card_sql(card: Card, dashboard: Dashboard, values: dict[str, FilterValue] | 
     return PLACEHOLDERS.sub(expand, card.sql)
 
 
+def qualified(source: str | None, column: str) -> str:
+    """`column` of table `source` ("schema.table"), as Metabase names a field filter's column."""
+    return ".".join(quote(part) for part in [*(source or "").split("."), column] if part)
+
+
 def predicate(source: str | None, flt: Filter, value: FilterValue | None) -> str:
     """`flt` set to `value`, on its column of `source` (unqualified when None); `1 = 1` when empty."""
     if not value:
         return EVERYTHING
-    column = ".".join(quote(part) for part in [*(source or "").split("."), flt.column] if part)
+    column = qualified(source, flt.column)
     if flt.type == "date_range":
         assert isinstance(value, DateRange)
         bounds = ([f"{column} >= {literal(value.start.isoformat())}::DATE"] if value.start else []) + \

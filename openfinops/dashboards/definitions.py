@@ -61,6 +61,11 @@ class Card:
     def placeholders(self) -> set[str]:
         return set(PLACEHOLDERS.findall(self.sql))
 
+    def takes(self, flt: Filter) -> bool:
+        """Whether `flt` narrows this card: the date range where it writes `{{date_range}}`, any
+        other filter where it writes `{{filters}}`."""
+        return (DATE_RANGE if flt.type == "date_range" else "filters") in self.placeholders
+
 
 @dataclass(frozen=True)
 class Dashboard:

@@ -16,11 +16,9 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
-from openfinops.importing.sql import quote
-
-from .definitions import DATE_RANGE, FILTERS_FILE, PLACEHOLDERS, Card, Dashboard, DashboardError, Filter
+from .cards_sql import qualified
+from .definitions import DATE_RANGE, PLACEHOLDERS, Card, Dashboard, DashboardError, Filter
 from .metabase import Metabase, MetabaseError, admin_credentials
 
 COLLECTION = "Open FinOps Stack"
@@ -144,10 +142,6 @@ def needed_tables(dashboards: list[Dashboard]) -> set[str]:
     return {c.source for d in dashboards for c in d.cards if c.source and card_filters(c, d)}
 
 
-def dashboard_files(folder: Path) -> set[str]:
-    return {p.name for p in folder.glob("*.yaml") if p.name != FILTERS_FILE}
-
-
 def provision_dashboard(metabase: Metabase, dashboard: Dashboard, database_id: int, collection_id: int,
                         fields: dict[str, int], existing: dict[str, dict]) -> list[Outcome]:
     """Create or update the dashboard's cards and the dashboard; archive its cards no longer in the file."""
@@ -185,7 +179,7 @@ def native_sql(card: Card, dashboard: Dashboard) -> str:
             return "{{" + DATE_RANGE + "}}"
         parts = [f"{{{{{f.name}}}}}" for f in offered if f.type == "category"] or ["1 = 1"]
         tag = next((f for f in offered if f.type == "tag"), None)
-        optional = f" [[AND ({_column(card.source, tag)} ->> split_part({{{{{tag.name}}}}}, '=', 1)) = " \
+        optional = f" [[AND ({qualified(card.source, tag.column)} ->> split_part({{{{{tag.name}}}}}, '=', 1)) = " \
                    f"split_part({{{{{tag.name}}}}}, '=', 2)]]" if tag else ""
         return "(" + " AND ".join(parts) + optional + ")"
 
@@ -194,9 +188,7 @@ def native_sql(card: Card, dashboard: Dashboard) -> str:
 
 def card_filters(card: Card, dashboard: Dashboard) -> list[Filter]:
     """The dashboard filters that narrow this card."""
-    return [f for f in dashboard.filters
-            if (f.name == DATE_RANGE and DATE_RANGE in card.placeholders)
-            or (f.name != DATE_RANGE and "filters" in card.placeholders)]
+    return [f for f in dashboard.filters if card.takes(f)]
 
 
 def card_payload(card: Card, dashboard: Dashboard, database_id: int, collection_id: int,
@@ -287,10 +279,6 @@ def _described(description: str, key: str, version: str) -> str:
 def _version(payload: dict, description: str) -> str:
     text = json.dumps([payload, description], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def _column(source: str | None, flt: Filter) -> str:
-    return ".".join(quote(part) for part in [*(source or "").split("."), flt.column] if part)
 
 
 def _fields(metabase: Metabase, database_id: int) -> dict[str, int]:

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from openfinops.dashboards.cards_sql import DateRange, FilterValue, card_sql, predicate
-from openfinops.dashboards.definitions import DATE_RANGE, Card, Dashboard, Filter
+from openfinops.dashboards.definitions import Card, Dashboard, Filter
 from openfinops.importing.sql import literal, quote
 from openfinops.warehouse.database import DUCKDB_CONFIG
 
@@ -89,7 +89,7 @@ def card_results(read_database: Path, dashboards: list[Dashboard], top: int = TO
         con.execute(f"CREATE VIEW {FOCUS_TABLE} AS SELECT * FROM focus.rows")
         run_cards(ALL, every_card)
         for name, flt in offered.items():
-            taking = [(d, c) for d, c in every_card if flt in d.filters and _takes(c, flt)]
+            taking = [(d, c) for d, c in every_card if flt in d.filters and c.takes(flt)]
             for choice in choices[name]:
                 key = choice_key(name, choice)
                 if choice.selects_all:  # the unfiltered results hold
@@ -129,10 +129,6 @@ def _select_rows(con: duckdb.DuckDBPyConnection, where: str) -> None:
     reads only those rows, and the values of a filter add up to the table read about once."""
     con.execute(f"CREATE OR REPLACE TABLE focus.selected AS SELECT * FROM focus.rows WHERE {where}")
     con.execute(f"CREATE OR REPLACE VIEW {FOCUS_TABLE} AS SELECT * FROM focus.selected")
-
-
-def _takes(card: Card, flt: Filter) -> bool:
-    return (DATE_RANGE if flt.type == "date_range" else "filters") in card.placeholders
 
 
 def _choices(con: duckdb.DuckDBPyConnection, flt: Filter, top: int) -> list[Choice]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from openfinops.dashboards.metabase import MetabaseError
 from openfinops.errors import AccessError, DataFileError, ImportFailed, ManifestError, is_transient
 
 
@@ -17,6 +18,9 @@ from openfinops.errors import AccessError, DataFileError, ImportFailed, Manifest
     (PermissionError("AccessDenied"), False),
     (FileNotFoundError("s3://b/p/x.csv.gz"), False),
     (ValueError("'2026-13' is not a billing period"), False),
+    (MetabaseError("GET /api/database: cannot reach Metabase"), True),  # its own judgement: unreachable
+    (MetabaseError("GET /api/database: HTTP 503: starting", 503), True),
+    (MetabaseError("POST /api/session: HTTP 401: password did not match", 401), False),
 ])
 def test_transient_or_permanent(exc, transient):
     assert is_transient(exc) is transient
