@@ -16,7 +16,7 @@ os.environ.setdefault("DBT_USE_COLORS", "false")
 
 from openfinops.config import ConfigError, load_config  # noqa: E402
 
-from . import aws, dashboards, demo, focus, report, server  # noqa: E402
+from . import aws, azure, dashboards, demo, focus, report, server  # noqa: E402
 from .display import print_error  # noqa: E402
 from .logs import LOG_FILE, route_logs  # noqa: E402
 
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
                              f"<data-dir>/{LOG_FILE}")
     nouns = parser.add_subparsers(dest="noun", required=True, metavar="COMMAND")
     aws.register(nouns)
+    azure.register(nouns)
     focus.register(nouns)
     server.register(nouns)
     demo.register(nouns)

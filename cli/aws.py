@@ -10,7 +10,6 @@ from openfinops.periods import resolve_period
 from openfinops.providers.aws.config import CUR_VERSIONS
 
 from . import imports
-from .display import human_bytes, print_error
 
 if TYPE_CHECKING:
     from prefect import Flow
@@ -85,47 +84,14 @@ def run_import(args: argparse.Namespace, **parameters) -> int:
 
 
 def _aws_cur() -> Flow:
-    from flows.aws_cur import aws_cur  # when it runs: it imports Prefect's engine, dlt and more
+    from flows.aws_cur import (
+        aws_cur,  # when it runs: it imports Prefect's engine, dlt and more
+    )
 
     return aws_cur
 
 
 def list_manifests(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
-    from openfinops.errors import ImportFailed
-    from openfinops.importing.planning import plan_periods
-
     config = load_config().with_overrides(args.data_dir)
     exports = config.provider("aws").select(args.exports, _one_off(args), config.samples)
-
-    table = Table(title="AWS billing export manifests", title_justify="left")
-    table.add_column("export")
-    table.add_column("period", no_wrap=True)
-    table.add_column("manifest id", overflow="fold")
-    table.add_column("files", justify="right")
-    table.add_column("size", justify="right", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    problems = []
-    for export in exports:
-        try:
-            found = export.discover()
-        except ImportFailed as exc:
-            table.add_row(export.name, "", "", "", "", "[red]error[/]")
-            problems.append(f"{export.name}: {exc}")
-            continue
-        for planned in plan_periods(export, found, config.database):
-            m = planned.manifest
-            if planned.status == "error":
-                table.add_row(m.export, m.billing_period, "", "", "", "[red]error[/]")
-                problems.append(f"{m.export} {m.billing_period}: {m.error}")
-                continue
-            label = {"new": "[green]new[/]", "changed": "[yellow]changed since import[/]",
-                     "unchanged": "already imported"}[planned.status]
-            table.add_row(export.name, m.billing_period, m.manifest_id, str(len(m.files)),
-                          human_bytes(m.total_bytes), label)
-    Console().print(table)
-    for problem in problems:
-        print_error(problem)
-    return 1 if problems else 0
+    return imports.list_periods("AWS billing export manifests", "manifest id", exports, config.database)

@@ -1,30 +1,40 @@
-"""`finops demo`: generate sample AWS exports and import them, restatement included."""
+"""`finops demo`: generate sample AWS and Azure exports and import them, restatement included."""
 
 from __future__ import annotations
 
 import argparse
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from openfinops.config import Config, load_config
 from openfinops.periods import recent_periods
 from openfinops.providers.aws.config import sample_exports
 
+from . import azure
 from .aws import run_import
 
 
 def register(nouns: argparse._SubParsersAction) -> None:
-    parser = nouns.add_parser("demo", help="generate sample AWS exports into <data-dir>/samples and import them")
+    parser = nouns.add_parser("demo", help="generate sample AWS and Azure exports into <data-dir>/samples and "
+                                           "import them")
     parser.add_argument("--rows", type=int, default=2000, help="usage rows per billing period (default 2000)")
     parser.set_defaults(run=demo)
 
 
 def demo(args: argparse.Namespace) -> int:
-    from openfinops.samples.aws_cur import write_cur_v1  # pyarrow: imported only when used
+    from openfinops.samples.aws_cur import (
+        write_cur_v1,  # pyarrow: imported only when used
+    )
 
     config = load_config().with_overrides(args.data_dir)
     periods = write_samples(config, args.rows)
+    write_azure_samples(config, periods, args.rows)
     sources = [{"name": e.name, "cur_version": e.cur_version, "path": e.path} for e in sample_exports(config.samples)]
-    code = run_import(args, data_dir=str(config.data_dir), sources=sources)
+    # The FOCUS table is built once both providers' exports are in.
+    code = run_import(args, data_dir=str(config.data_dir), sources=sources, build=False)
+    if code:
+        return code
+    code = azure.run_import(args, data_dir=str(config.data_dir), sources=azure_sources(config))
     if code:
         return code
 
@@ -45,3 +55,21 @@ def write_samples(config: Config, rows: int = 2000) -> tuple[str, ...]:
     write_cur_v1(Path(v1.path), report=v1.name, periods=periods, rows_per_period=rows)
     write_cur_v2(Path(v2.path), export=v2.name, periods=periods, rows_per_period=rows)
     return periods
+
+
+def write_azure_samples(config: Config, periods: tuple[str, ...], rows: int = 2000) -> None:
+    """The Azure sample exports (EA actual and amortized cost of the same usage) of `periods`, as
+    runs of a few minutes ago."""
+    from openfinops.providers.azure.config import sample_exports as azure_exports
+    from openfinops.samples.azure_exports import write_export
+
+    run_time = datetime.now(timezone.utc).replace(second=0, microsecond=0) - timedelta(minutes=5)
+    for export in azure_exports(config.samples):
+        write_export(Path(export.path), export=export.name, kind=export.type, flavour="ea", periods=periods,
+                     rows_per_period=rows, run_time=run_time)
+
+
+def azure_sources(config: Config) -> list[dict]:
+    from openfinops.providers.azure.config import sample_exports as azure_exports
+
+    return [{"name": e.name, "type": e.type, "path": e.path} for e in azure_exports(config.samples)]

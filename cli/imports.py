@@ -14,11 +14,18 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from openfinops.config import Config
 
-from .display import import_progress, print_error, print_focus_summary, print_import_summary
+from .display import (
+    human_bytes,
+    import_progress,
+    print_error,
+    print_focus_summary,
+    print_import_summary,
+)
 from .logs import printed_output_logged
 
 if TYPE_CHECKING:
@@ -59,8 +66,16 @@ def nothing_to_import(provider: str, exports: Sequence[BillingExport], account_n
     """The results of an import run that would change nothing (every period `skipped`), or None when
     it has something to do or to report: a new, restated or broken period, an export with no recent
     delivery (the run warns), other account names, a FOCUS table to build, or a failed read."""
-    from openfinops.importing.planning import PeriodResult, delivery_age_hours, plan_periods
-    from openfinops.warehouse.state import UNCHANGED, focus_is_current, read_account_names
+    from openfinops.importing.planning import (
+        PeriodResult,
+        delivery_age_hours,
+        plan_periods,
+    )
+    from openfinops.warehouse.state import (
+        UNCHANGED,
+        focus_is_current,
+        read_account_names,
+    )
 
     results = []
     try:
@@ -108,3 +123,49 @@ def run_import(args: argparse.Namespace, provider: str, flow: Callable[[], Flow]
     if parameters.get("build", True):
         print_focus_summary(parameters.get("data_dir"))
     return 1 if state.is_failed() else 0
+
+
+def list_periods(title: str, id_column: str, exports: Sequence[BillingExport], database: Path,
+                 type_of: Callable[[BillingExport], str] | None = None) -> int:
+    """Print a table of each export's billing periods: the current delivery (its id, files and size)
+    and whether it is new, changed since its import or imported already; one line per problem on
+    stderr. `type_of` adds a column saying what each export holds. The exit code."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from openfinops.errors import ImportFailed
+    from openfinops.importing.planning import plan_periods
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("export")
+    if type_of:
+        table.add_column("type")
+    for name, options in (("period", {"no_wrap": True}), (id_column, {"overflow": "fold"}),
+                          ("files", {"justify": "right"}), ("size", {"justify": "right", "no_wrap": True}),
+                          ("status", {"no_wrap": True})):
+        table.add_column(name, **options)
+    problems = []
+
+    def row(export: BillingExport, *cells: str) -> None:
+        table.add_row(export.name, *([type_of(export)] if type_of else []), *cells)
+
+    for export in exports:
+        try:
+            found = export.discover()
+        except ImportFailed as exc:
+            row(export, "", "", "", "", "[red]error[/]")
+            problems.append(f"{export.name}: {exc}")
+            continue
+        for planned in plan_periods(export, found, database):
+            m = planned.manifest
+            if planned.status == "error":
+                row(export, m.billing_period, "", "", "", "[red]error[/]")
+                problems.append(f"{export.name} {m.billing_period}: {m.error}")
+                continue
+            label = {"new": "[green]new[/]", "changed": "[yellow]changed since import[/]",
+                     "unchanged": "already imported"}[planned.status]
+            row(export, m.billing_period, m.manifest_id, str(len(m.files)), human_bytes(m.total_bytes), label)
+    Console().print(table)
+    for problem in problems:
+        print_error(problem)
+    return 1 if problems else 0

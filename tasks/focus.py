@@ -10,11 +10,12 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from openfinops.errors import ImportFailed
-from openfinops.focus.dbt import dbt_build
+from openfinops.focus.dbt import contract_columns, dbt_build
 from openfinops.focus.publish import publish_focus
 from openfinops.focus.summary import FOCUS_TABLE, PeriodSummary, summarize
 from openfinops.logs import run_logger
 from openfinops.warehouse import state
+from openfinops.warehouse.database import table_columns
 from openfinops.warehouse.locks import database_lock
 
 
@@ -33,6 +34,13 @@ def build_focus(data_dir: Path, full_refresh: bool = False) -> list[PeriodSummar
     with database_lock(database):
         with duckdb.connect(str(database)) as con:
             inputs = state.focus_inputs(con)
+            built = table_columns(con, *FOCUS_TABLE.split("."))
+        # A release that adds a column to the table rebuilds it whole once: the incremental build
+        # refuses a schema change (on_schema_change='fail') rather than leave old periods without it.
+        added = [c for c in contract_columns() if c not in built] if built else []
+        if added and not full_refresh:
+            logger.info("%s gains column(s) %s: rebuilding every period", FOCUS_TABLE, ", ".join(added))
+            full_refresh = True
         try:
             result = dbt_build(database, work, target, full_refresh)
         except ValueError as exc:  # dbt could not run at all

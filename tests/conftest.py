@@ -1,4 +1,4 @@
-"""Shared fixtures: one Prefect test server, one S3-protocol server on 127.0.0.1, a data dir per test."""
+"""Shared fixtures: one Prefect test server, an S3-protocol server and Azurite on 127.0.0.1, a data dir per test."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 import boto3
 import duckdb
 import pytest
+from azurite import running_azurite
 from prefect.testing.utilities import prefect_test_harness
 from real_aws_exports import REAL, SHARED_FOCUS_SAMPLE, write_real_cur2, write_real_v1
 
@@ -57,6 +58,13 @@ def _free_port() -> int:
 def free_port():
     """A function returning a free TCP port on 127.0.0.1, for servers a test starts."""
     return _free_port
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory):
+    """An Azurite blob service on 127.0.0.1 (tests/azurite.py): its port."""
+    with running_azurite(tmp_path_factory.mktemp("azurite"), _free_port()) as port:
+        yield port
 
 
 @pytest.fixture(scope="session")

@@ -32,6 +32,13 @@ def write_profile(database: Path, folder: Path) -> Path:
     return folder
 
 
+def contract_columns() -> list[str]:
+    """The columns of focus.cost_and_usage as its enforced contract declares them, in order."""
+    models = yaml.safe_load((PROJECT_DIR / "models" / "marts" / "focus" / "_focus__models.yml").read_text())
+    model = next(m for m in models["models"] if m["name"] == "cost_and_usage")
+    return [column["name"] for column in model["columns"]]
+
+
 def dbt_build(database: Path, work: Path, target: Path, full_refresh: bool = False) -> dbtRunnerResult:
     """Run `dbt build` (seeds, models, tests) on `database`. In a flow or task run, every model, seed
     and data test is a task run of its own, named after it, that fails when the node does.

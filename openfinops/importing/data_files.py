@@ -20,7 +20,7 @@ from openfinops.errors import DataFileError
 from openfinops.warehouse.database import DUCKDB_CONFIG
 
 from .lineage import IMPORT_COLUMN, MANIFEST_COLUMN, PERIOD_COLUMN, SOURCE_FILE_COLUMN
-from .sql import literal, quote, sql_type
+from .sql import literal, quote, sql_type, try_cast_sql
 
 TYPE_NOUNS = {"decimal": "a decimal", "timestamp": "a timestamp", "bigint": "an integer", "date": "a date",
               "bool": "a boolean", "json": "JSON"}
@@ -156,7 +156,8 @@ def _first_bad_value(con: duckdb.DuckDBPyConnection, local: Path, file_format: s
         if kind == "text" or (kind == "json" and source_type != "VARCHAR"):  # no cast that can fail
             continue
         value = f"nullif(trim({quote(column)}), '')" if source_type == "VARCHAR" else quote(column)
-        checks.append((column, kind, f"try_cast({value} AS {sql_type(kind)}) IS NULL AND {value} IS NOT NULL"))
+        parsed = try_cast_sql(value, kind) if source_type == "VARCHAR" else f"try_cast({value} AS {sql_type(kind)})"
+        checks.append((column, kind, f"{parsed} IS NULL AND {value} IS NOT NULL"))
     if not checks:
         return None
     aggregates = ", ".join(f"min(file_row) FILTER ({bad}), arg_min(CAST({quote(column)} AS VARCHAR), file_row) "

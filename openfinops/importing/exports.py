@@ -49,6 +49,9 @@ class Manifest(Protocol):
     path: str
     files: Sequence[DataFile]
     written_at: float  # when the provider wrote it (epoch seconds), for freshness checks
+    # Optional (read with getattr): data file key -> the rows the provider says it holds. The load
+    # fails, before the import is recorded, when the rows loaded from a file differ.
+    # expected_rows: Mapping[str, int] | None
 
     @property
     def total_bytes(self) -> int: ...

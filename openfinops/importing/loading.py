@@ -33,7 +33,7 @@ from openfinops.warehouse.locks import database_lock
 
 from .exports import BillingExport, Manifest
 from .file_items import failed_file
-from .lineage import IMPORT_COLUMN, PERIOD_COLUMN
+from .lineage import IMPORT_COLUMN, PERIOD_COLUMN, SOURCE_FILE_COLUMN
 from .sql import quote
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
@@ -92,6 +92,10 @@ def _record(export: BillingExport, manifest: Manifest, import_id: str, database:
                         [manifest.billing_period, import_id])
             rows, cost = con.execute(f"SELECT count(*), sum({quote(export.cost_column)}) FROM {table} "
                                      f"WHERE {PERIOD_COLUMN} = ?", [manifest.billing_period]).fetchone()
+        fault = _row_count_fault(con, table if rows else None, manifest)
+        if fault:
+            con.execute("ROLLBACK")  # the period keeps its rows; this import's are deleted by the next
+            raise DataFileError(fault)
         state.record_import(
             con, provider=export.provider, export=export.name, billing_period=manifest.billing_period,
             source_format=export.source_format, raw_table=f"{export.dataset}.{export.table_name}",
@@ -102,6 +106,21 @@ def _record(export: BillingExport, manifest: Manifest, import_id: str, database:
         )
         con.execute("COMMIT")
     return rows, cost
+
+
+def _row_count_fault(con: duckdb.DuckDBPyConnection, table: str | None, manifest: Manifest) -> str | None:
+    """What differs between the rows loaded per data file and the rows the manifest says each holds
+    (its optional `expected_rows`: data file key -> rows); None if nothing does or nothing is said."""
+    expected = getattr(manifest, "expected_rows", None)
+    if expected is None:
+        return None
+    loaded = dict(con.execute(f"SELECT {SOURCE_FILE_COLUMN}, count(*) FROM {table} WHERE {PERIOD_COLUMN} = ? "
+                              f"GROUP BY ALL", [manifest.billing_period]).fetchall()) if table else {}
+    for key, rows in expected.items():
+        if loaded.get(key, 0) != rows:
+            return (f"{manifest.path}: data file {key} loaded {loaded.get(key, 0)} rows, the manifest says {rows}; "
+                    "the period keeps its previous import")
+    return None
 
 
 def run_pipeline(source: dlt.sources.DltSource, *, pipeline_name: str, database: Path, dataset: str,

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 import os
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import boto3
 import duckdb
 import pytest
+from azurite import AZURITE_ACCOUNT, azurite_connection_string, upload
 
 from openfinops.periods import resolve_period
+from openfinops.samples import azure_exports
 from openfinops.samples.aws_cur import write_cur_v2
 from openfinops.warehouse.locks import database_lock
 
@@ -24,10 +28,29 @@ FINOPS = [sys.executable, "-m", "cli"]
 PREFECT = [sys.executable, "-m", "prefect"]
 
 
+# (export, type) -> (flavour, seed, format) of the generated Azure exports: an EA and an MCA account,
+# each with actual and amortized cost
+AZURE_EXPORTS = {("ea-actual", "actual"): ("ea", 42, "csv"), ("ea-amortized", "amortized"): ("ea", 42, "csv"),
+                 ("mca-actual", "actual"): ("mca", 7, "csv.gz"), ("mca-amortized", "amortized"): ("mca", 7, "csv.gz")}
+PAYG = REPO.parent / "shared" / "data" / "azure" / "header-variants" / "PayAsYouGo.csv"
+
+
+def write_payg_export(root: Path, period: str) -> None:
+    """A pay-as-you-go export (legacy layout, no manifest) of `period`: the real PayAsYouGo header and
+    row of ../shared/data/azure (PreTaxCost 0.075) on three days of `period`."""
+    header, row = PAYG.read_text().splitlines()[:2]
+    year, month = map(int, period.split("-"))
+    folder = root / "payg-usage" / f"{year}{month:02d}01-{year}{month:02d}{calendar.monthrange(year, month)[1]}"
+    folder.mkdir(parents=True)
+    rows = [row.replace("2021-02-02", f"{period}-{day:02d}") for day in (1, 2, 3)]
+    (folder / "payg-usage_0d2f8a4e-6b1c-4d3e-9f5a-7c8b9a0d1e2f.csv").write_text("\r\n".join([header, *rows]) + "\r\n")
+
+
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, s3_server, free_port):
+def stack(tmp_path_factory, s3_server, azurite, free_port):
     """`finops server up` on a free port, with one CUR 2.0 export for last month in a bucket that is
-    reached through a throttling S3 front, and notifications going to a local webhook receiver."""
+    reached through a throttling S3 front, an Azure actual and amortized export of this month in an
+    Azurite container, and notifications going to a local webhook receiver."""
     root = tmp_path_factory.mktemp("stack")
     period = resolve_period("previous")
     exports = root / "exports"
@@ -39,8 +62,21 @@ def stack(tmp_path_factory, s3_server, free_port):
         if path.is_file():
             s3.upload_file(str(path), "stack-billing", f"cur2/{path.relative_to(exports).as_posix()}")
 
+    azure = root / "azure"
+    current = resolve_period("current")
+    for (name, kind), (flavour, seed, fmt) in AZURE_EXPORTS.items():
+        azure_exports.write_export(azure, export=name, kind=kind, flavour=flavour, seed=seed, fmt=fmt,
+                                   periods=(current,), rows_per_period=300, open_periods=(current,),
+                                   root_folder_path="costs")
+    write_payg_export(azure, current)
+    upload(azurite, "billing", {f"costs/{p.relative_to(azure).as_posix()}": p.read_bytes()
+                                for p in sorted(azure.rglob("*")) if p.is_file()})
+
     flaky = FlakyS3(int(s3_server["endpoint_url"].rsplit(":", 1)[1]), failures=3)
     receiver = Receiver()
+    container_url = f"http://127.0.0.1:{azurite}/{AZURITE_ACCOUNT}/billing/costs"
+    azure_config = ", ".join(f'{{name = "{name}", type = "{kind}", container_url = "{container_url}"}}'
+                             for name, kind in [*AZURE_EXPORTS, ("payg-usage", "actual")])
     config = root / "config.toml"
     config.write_text(f"""
 [project]
@@ -54,13 +90,17 @@ prefix = "cur2"
 region = "us-east-1"
 endpoint_url = "{flaky.endpoint_url}"
 
+[azure]
+exports = [{azure_config}]
+
 [notifications]
 channel = "webhook"
 url = "{receiver.url}"
 """)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OPEN_FINOPS_", "AWS_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OPEN_FINOPS_", "AWS_", "AZURE_"))}
     env.update(PREFECT_HOME=str(root / "prefect-home"), OPEN_FINOPS_CONFIG=str(config),
+               AZURE_STORAGE_CONNECTION_STRING=azurite_connection_string(azurite),
                AWS_ACCESS_KEY_ID=s3_server["key"], AWS_SECRET_ACCESS_KEY=s3_server["secret"],
                AWS_DEFAULT_REGION="us-east-1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
     up = subprocess.run([*FINOPS, "server", "up", "--port", str(port)], cwd=REPO, env=env, capture_output=True,
@@ -68,7 +108,7 @@ url = "{receiver.url}"
     assert up.returncode == 0, up.stdout + up.stderr
     env["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
     yield {"env": env, "root": root, "period": period, "s3": s3, "flaky": flaky, "receiver": receiver,
-           "database": root / "data" / "finops.duckdb"}
+           "database": root / "data" / "finops.duckdb", "azure_period": current}
     subprocess.run([*FINOPS, "server", "down"], cwd=REPO, env=env, capture_output=True, timeout=60)
     flaky.close()
     receiver.close()
@@ -114,7 +154,7 @@ def test_registering_twice_leaves_one_of_each(stack):
     automations = api(stack, "sorted(a.name for a in client.read_automations())")
     pools = api(stack, "sorted(p.name for p in client.read_work_pools())")
     blocks = api(stack, "sorted(b.name for b in client.read_block_documents() if b.name == 'finops-alerts')")
-    assert deployments == ["daily", "monthly", "nightly", "on-demand"]
+    assert deployments == ["daily", "daily", "monthly", "monthly", "nightly", "on-demand"]  # aws-cur, azure-billing
     assert automations == ["finops: FOCUS build failed", "finops: export silent", "finops: import failed"]
     assert pools == ["finops-process"]
     assert blocks == ["finops-alerts"]
@@ -188,3 +228,33 @@ def test_failed_focus_build_notifies_as_a_build_failure(stack):
         with database_lock(stack["database"]), duckdb.connect(str(stack["database"])) as con:
             con.execute(f"UPDATE {table} SET line_item_unblended_cost = line_item_unblended_cost - 1 "
                         f"WHERE rowid = (SELECT min(rowid) FROM {table})")
+
+
+def test_azure_daily_run_imports_from_blob_storage_next_to_aws(stack, focus_validator):
+    aws = "SELECT count(*), sum(BilledCost) FROM focus.cost_and_usage WHERE x_Provider = 'aws'"
+    aws_before = (0, None)  # unless the AWS runs above built the table
+    if stack["database"].exists():
+        with database_lock(stack["database"]), duckdb.connect(str(stack["database"]), read_only=True) as con:
+            aws_before = con.execute(aws).fetchone()
+
+    run = prefect(stack, "deployment", "run", "azure-billing/daily", "--watch", "--watch-timeout", "540")
+
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "Completed" in run.stdout
+    with duckdb.connect(str(stack["database"]), read_only=True) as con:
+        azure = con.execute("SELECT sum(BilledCost), sum(EffectiveCost), min(x_BillingPeriod), "
+                            "count(DISTINCT x_SourceExport) FROM focus.cost_and_usage "
+                            "WHERE x_Provider = 'azure'").fetchone()
+        assert con.execute(aws).fetchone() == aws_before
+        by_account = dict(con.execute("""
+            SELECT split_part(x_SourceExport, '-', 1), (sum(BilledCost), sum(EffectiveCost)) FROM focus.cost_and_usage
+            WHERE x_Provider = 'azure' GROUP BY 1""").fetchall())
+    ea, mca = (azure_exports.period_totals(stack["azure_period"], rows_per_period=300, seed=seed) for seed in (42, 7))
+    assert by_account == {"ea": (ea.actual, ea.amortized), "mca": (mca.actual, mca.amortized),
+                          "payg": (Decimal("0.225"), Decimal("0.225"))}
+    assert azure[2:] == (stack["azure_period"], 5)
+    out = stack["root"] / "azure-focus.parquet"
+    export = subprocess.run([*FINOPS, "focus", "export", "--out", str(out), "--provider", "Microsoft"], cwd=REPO,
+                            env=stack["env"], capture_output=True, text=True, timeout=300)
+    assert export.returncode == 0, export.stderr
+    focus_validator(out)

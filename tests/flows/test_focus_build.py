@@ -101,6 +101,17 @@ def test_restatement_rebuilds_only_that_period_and_matches_a_full_refresh(built)
     assert query(data_dir, "SELECT * FROM focus.cost_and_usage ORDER BY ALL") == incremental
 
 
+def test_a_table_built_before_a_column_was_added_is_rebuilt_whole(built):
+    data_dir, _, _ = built
+    full = query(data_dir, "SELECT * FROM focus.cost_and_usage ORDER BY ALL")
+    # As a release before x_ResourceGroupName left it: the incremental build alone would refuse it.
+    with duckdb.connect(str(data_dir / "finops.duckdb")) as con:
+        con.execute("ALTER TABLE focus.cost_and_usage DROP COLUMN x_ResourceGroupName")
+
+    assert focus_build(data_dir=str(data_dir), return_state=True).is_completed()
+    assert query(data_dir, "SELECT * FROM focus.cost_and_usage ORDER BY ALL") == full
+
+
 def test_restatement_to_no_rows_removes_the_period_from_focus(built):
     """AWS can restate a period to header-only files; FOCUS must lose that period too, and later builds
     still reconcile."""

@@ -121,6 +121,7 @@ def test_example_config_parses():
     assert config.data_dir == Path("./data")
     assert config.notifications == Notifications()  # every channel is commented out
     assert config.provider("aws").exports, "the example should show at least one export"
+    assert [e.type for e in config.provider("azure").exports] == ["actual", "amortized"]
 
 
 # --------------------------------------------------------------------------- [project] and the file

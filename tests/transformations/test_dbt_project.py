@@ -26,6 +26,7 @@ DBT = Path(sys.executable).with_name("dbt")
 FOCUS_COLUMNS = re.findall(r"\('(\w+)', '([^']+)'\)", (PROJECT / "macros" / "focus_columns.sql").read_text())
 # The x_ columns of the cost_and_usage contract: every staging model delivers them.
 X_COLUMNS = ("x_ChargeType", "x_InvoicingEntity", "x_UsageType", "x_Operation", "x_ServiceCode", "x_LineItemId",
+             "x_ResourceGroupName",
              "x_Provider", "x_SourceExport", "x_SourceFormat", "x_ManifestId", "x_ImportId", "x_BillingPeriod",
              "x_SourceFile")
 

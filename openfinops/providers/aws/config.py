@@ -7,13 +7,13 @@ credential chain (environment, shared profile, SSO, instance/task role), or thro
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openfinops.config import ENV_PREFIX, ConfigError, parse_bool
+from openfinops.providers.exports import check_tables, export_list, select_exports
 
 from .settings import DATASET, PROVIDER
 
@@ -127,23 +127,10 @@ class AwsSettings:
 
     def select(self, names: list[str] | None = None, sources: list[dict] | None = None,
                samples: Path | None = None) -> tuple[AwsExport, ...]:
-        """One-off `sources` if given, else the configured exports named (default: all).
-
-        With no exports configured the sample exports stand in, once `finops demo` has written them
-        into `samples`, so a fresh checkout's deployments have something to import.
-        """
-        if sources:
-            return parse_exports(sources, source="command line")
-        if not self.exports and samples and samples.is_dir():
-            return sample_exports(samples)
-        if not self.exports:
-            raise ConfigError("no AWS exports configured: add [[aws.exports]] to config.toml, pass a one-off "
-                              "source, or run `finops demo` to use sample exports")
-        unknown = sorted(set(names or ()) - {e.name for e in self.exports})
-        if unknown:
-            known = ", ".join(e.name for e in self.exports)
-            raise ConfigError(f"unknown AWS export(s): {', '.join(unknown)} (configured: {known})")
-        return tuple(e for e in self.exports if not names or e.name in names)
+        """One-off `sources` if given, else the configured exports named (default: all); the sample
+        exports when none are configured and `finops demo` wrote them into `samples`."""
+        written = sample_exports(samples) if samples and samples.is_dir() else ()
+        return select_exports("AWS", self.exports, names, sources, parse_exports, written)
 
 
 # `[aws]` holds the export list, one export written as plain keys (the first releases' form), where
@@ -176,16 +163,7 @@ def _with_block(export: AwsExport, block: str) -> AwsExport:
 
 def _exports(aws: dict, source: str) -> tuple[AwsExport, ...]:
     """`[[aws.exports]]` (or OPEN_FINOPS_AWS_EXPORTS as JSON), plus the single export of plain `[aws]` keys."""
-    exports = aws.get("exports", [])
-    if isinstance(exports, str):
-        # Lists don't fit in a variable name; containers pass the whole list as JSON.
-        source = f"{ENV_PREFIX}AWS_EXPORTS"
-        try:
-            exports = json.loads(exports)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{source} is not a JSON list of exports: {exc}") from exc
-    if not isinstance(exports, list):
-        raise ConfigError(f"{source}: AWS exports must be a list ([[aws.exports]] tables or a JSON array)")
+    exports, source = export_list("aws", aws, source)
     single = {SINGLE_EXPORT_KEYS[key]: value for key, value in aws.items() if key in SINGLE_EXPORT_KEYS}
     if single:
         if not single.get("name"):
@@ -214,11 +192,5 @@ def parse_exports(items: list, source: str = "config") -> tuple[AwsExport, ...]:
         if unknown:
             raise ConfigError(f"{source}: aws export {item['name']!r} has unknown keys: {', '.join(sorted(unknown))}")
         exports.append(AwsExport(**item))
-    tables: dict[str, str] = {}
-    for export in exports:
-        if export.table_name in tables:
-            other = tables[export.table_name]
-            problem = "is configured twice" if other == export.name else f"and {other!r} would share a table"
-            raise ConfigError(f"{source}: aws export {export.name!r} {problem} ({DATASET}.{export.table_name})")
-        tables[export.table_name] = export.name
+    check_tables("aws", DATASET, exports, source)
     return tuple(exports)

@@ -8,6 +8,10 @@ unioned as (
     select * from {{ ref('stg_aws__cur') }}
     union all by name
     select * from {{ ref('stg_aws__focus_export') }}
+    union all by name
+    select * from {{ ref('stg_azure__costs') }}
+    union all by name
+    select * from {{ ref('stg_azure__focus_export') }}
 )
 
 select * from unioned

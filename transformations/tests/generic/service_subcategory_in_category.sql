@@ -5,7 +5,7 @@ select
     model.{{ category_column }} as service_category,
     model.{{ column_name }} as service_subcategory,
     count(*) as rows
-from {{ model }} as model
+from (select * from {{ model }}) as model
 left join {{ seed }} as allowed
     on allowed.ServiceCategory = model.{{ category_column }}
     and allowed.ServiceSubcategory = model.{{ column_name }}

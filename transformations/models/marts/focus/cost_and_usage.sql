@@ -1,7 +1,8 @@
 -- FOCUS 1.2 Cost and Usage dataset, one row per provider charge line.
 -- Incremental by (x_Provider, x_SourceExport, x_BillingPeriod) (macro replace_partitions): a run rebuilds
 -- the periods whose (export, billing period, import id) is not in the table yet, i.e. new or
--- restated deliveries, and the periods whose account names changed. After it, rows of imports
+-- restated deliveries, and the periods whose account names changed (and, for a provider that pairs
+-- the exports of a period, every export of that period: see changed_periods). After it, rows of imports
 -- that are no longer current are deleted, so a period restated to zero rows leaves the table.
 -- `dbt build --full-refresh` produces the same table from scratch.
 
@@ -62,7 +63,7 @@ current_imports as (
     from {{ source('finops_state', 'import_state') }}
 ),
 
-changed_periods as (
+changed_partitions as (
     select x_Provider, x_SourceExport, x_BillingPeriod
     from current_imports
     anti join loaded_periods using (x_Provider, x_SourceExport, x_BillingPeriod, x_ImportId)
@@ -70,6 +71,29 @@ changed_periods as (
     select provider, x_SourceExport, x_BillingPeriod
     from built_names
     anti join account_names using (provider, account_id, account_name)
+    {%- if var('partial_source_formats', {}) %}
+    union
+    -- an import no longer current (its export's period gone from import_state)
+    select x_Provider, x_SourceExport, x_BillingPeriod
+    from loaded_periods
+    anti join current_imports using (x_Provider, x_SourceExport, x_BillingPeriod, x_ImportId)
+    {%- endif %}
+),
+
+-- Providers whose staging pairs the exports of one billing period (var partial_source_formats;
+-- Azure: actual with amortized cost) have every export of that provider and period rebuilt when
+-- one of them changes: the rows one export contributes depend on the others.
+changed_periods as (
+    select x_Provider, x_SourceExport, x_BillingPeriod
+    from changed_partitions
+    {%- set paired = var('partial_source_formats', {}).keys() | list %}
+    {%- if paired %}
+    union
+    select current_imports.x_Provider, current_imports.x_SourceExport, current_imports.x_BillingPeriod
+    from current_imports
+    semi join changed_partitions using (x_Provider, x_BillingPeriod)
+    where lower(current_imports.x_Provider) in ({% for p in paired %}'{{ p }}'{% if not loop.last %}, {% endif %}{% endfor %})
+    {%- endif %}
 ),
 
 costs_to_build as (
@@ -148,6 +172,7 @@ final as (
         x_Operation,
         x_ServiceCode,
         x_LineItemId,
+        x_ResourceGroupName,
         x_Provider,
         x_SourceExport,
         x_SourceFormat,

@@ -304,6 +304,7 @@ final as (
         coalesce(nullif(product_servicecode, ''), line_item_product_code) as x_ServiceCode,
         line_item_type as x_ChargeType,
         identity_line_item_id as x_LineItemId,
+        cast(null as varchar) as x_ResourceGroupName,
 
         -- lineage
         'aws' as x_Provider,

@@ -130,6 +130,7 @@ final as (
         x_service_code as x_ServiceCode,
         cast(null as varchar) as x_ChargeType,
         cast(null as varchar) as x_LineItemId,
+        cast(null as varchar) as x_ResourceGroupName,
 
         -- lineage
         'aws' as x_Provider,
