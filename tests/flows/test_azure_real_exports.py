@@ -5,6 +5,7 @@ in the legacy export layout, into FOCUS that reconciles with the files and passe
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,7 @@ from flows.azure_billing import azure_billing
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "azure"
 EA_SAMPLE = REPO.parent / "shared" / "data" / "azure" / "ea-usage-sample-27rows.csv"
+FOCUS_SAMPLE = REPO.parent / "shared" / "data" / "focus" / "focus-1.0-sample-vendor.csv"
 # export name -> (type, file, billing period folder)
 EXPORTS = {
     "trey-actual": ("actual", FIXTURES / "EA_ActualCost_Small.csv", "20230901-20230930"),
@@ -111,6 +113,43 @@ def test_actual_and_amortized_together_pass_the_focus_validator(imported, focus_
         FROM focus_health.assert_azure_billed_cost_reconciles_to_raw""")
     assert period == "2023-09" and billed != invoice
     assert actual_rows == 11 and invoice > actual_cost
+    out = tmp_path / "focus.parquet"
+    assert main(["--data-dir", str(data_dir), "focus", "export", "--out", str(out), "--provider", "Microsoft"]) == 0
+    focus_validator(out)
+
+
+def write_focus_cost_export(root: Path, export: str) -> tuple[int, Decimal, Decimal]:
+    """The Microsoft rows of the FOCUS sample (FOCUS 1.0, September 2024) as a FocusCost export run:
+    a CSV with empty cells where the sample writes NULL (as Cost Management does), beside its
+    manifest. Rows, Σ BilledCost and Σ EffectiveCost of the file."""
+    run = "5b0c6f0e-9d3a-4c1e-8f2b-3a4d5e6f7a8b"
+    folder = root / export / "20240901-20240930" / "202410031914" / run
+    folder.mkdir(parents=True)
+    part = folder / "part_0_0001.csv"
+    with duckdb.connect() as con:
+        rows = f"read_csv('{FOCUS_SAMPLE}', all_varchar=true, nullstr='NULL')"
+        con.execute(f"COPY (SELECT * EXCLUDE (Id) FROM {rows} WHERE ProviderName = 'Microsoft') TO '{part}' (HEADER)")
+        count, billed, effective = con.execute(
+            f"SELECT count(*), sum(BilledCost::DECIMAL(38,12)), sum(EffectiveCost::DECIMAL(38,12)) "
+            f"FROM {rows} WHERE ProviderName = 'Microsoft'").fetchone()
+    blob = f"costs/{export}/20240901-20240930/202410031914/{run}/part_0_0001.csv"
+    (folder / "manifest.json").write_text(json.dumps({
+        "manifestVersion": "2024-04-01", "byteCount": part.stat().st_size, "blobCount": 1, "dataRowCount": count,
+        "exportConfig": {"exportName": export, "type": "FocusCost", "dataVersion": "1.0", "timeFrame": "MonthToDate"},
+        "runInfo": {"runId": run, "submittedTime": "2024-10-03T19:14:30.5245257Z", "startDate": "2024-09-01T00:00:00",
+                    "endDate": "2024-09-30T00:00:00"},
+        "blobs": [{"blobName": blob, "byteCount": part.stat().st_size, "dataRowCount": count}]}))
+    return count, billed, effective
+
+
+def test_a_focus_cost_export_passes_through_to_focus_1_2(tmp_path, data_dir, focus_validator):
+    expected = write_focus_cost_export(tmp_path / "exports", "focus-daily")
+
+    state = azure_billing(sources=[{"name": "focus-daily", "type": "focus", "path": str(tmp_path / "exports")}],
+                          data_dir=str(data_dir), return_state=True)
+
+    assert state.is_completed(), state.message
+    assert focus_by_export(data_dir)["focus-daily"] == expected
     out = tmp_path / "focus.parquet"
     assert main(["--data-dir", str(data_dir), "focus", "export", "--out", str(out), "--provider", "Microsoft"]) == 0
     focus_validator(out)

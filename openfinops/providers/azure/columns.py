@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .settings import ALIASES, DATE_COLUMNS, DECIMAL_COLUMNS, JSON_COLUMNS, TIMESTAMP_COLUMNS
+from .settings import ACTUAL, ALIASES, DATE_COLUMNS, DECIMAL_COLUMNS, FOCUS, JSON_COLUMNS, TIMESTAMP_COLUMNS
 
 # Localized exports write `Ressourcengruppe (ResourceGroup)`: the English name in parentheses.
 LOCALIZED = re.compile(r"^.*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$")
@@ -30,10 +30,11 @@ def snake_case(name: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
 
 
-def raw_column(header: str) -> str:
-    """The raw column a file's header names."""
+def raw_column(header: str, export_type: str = ACTUAL) -> str:
+    """The raw column a file's header names. The aliases are cost details' spellings: a FOCUS export's
+    `ConsumedQuantity` is FOCUS's, not the old cost details' name of `Quantity`."""
     name = english_name(header)
-    return ALIASES.get(name.lower()) or snake_case(name)
+    return (export_type != FOCUS and ALIASES.get(name.lower())) or snake_case(name)
 
 
 def column_type(name: str) -> str:

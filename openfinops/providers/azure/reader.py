@@ -36,9 +36,10 @@ def file_select(local: Path, file: DataFile, manifest: Manifest, import_id: str)
     lacks a required column fails here, before anything is loaded."""
     with data_files.connection() as con:
         source_types = data_files.file_columns(con, local, manifest.file_format, file.path)
+    raw = {column: raw_column(column, manifest.export_type) for column in source_types}
     named: dict[str, list[str]] = {}  # raw column -> the file's columns naming it, in file order
     for column in source_types:
-        named.setdefault(raw_column(column), []).append(column)
+        named.setdefault(raw[column], []).append(column)
     missing = sorted(REQUIRED_COLUMNS[manifest.export_type] - set(named))
     if missing:
         raise DataFileError(f"{file.path}: missing required column(s) {', '.join(missing)} for {manifest.export_type} "
@@ -53,8 +54,7 @@ def file_select(local: Path, file: DataFile, manifest: Manifest, import_id: str)
     expressions.update(data_files.lineage_values(manifest.billing_period, manifest.manifest_id, import_id))
     # What a failed load's diagnosis may cast again to find the bad cell. JSON is written by
     # `value_sql` (braces added), not by a plain cast: the diagnosis would blame good values.
-    casts = {column: types[raw_column(column)] if types[raw_column(column)] != "json" else "text"
-             for column in source_types}
+    casts = {column: types[raw[column]] if types[raw[column]] != "json" else "text" for column in source_types}
     return FileSelect(expressions, manifest.file_format, source_types, types, casts)
 
 

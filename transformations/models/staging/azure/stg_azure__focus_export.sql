@@ -106,7 +106,12 @@ final as (
             then coalesce({{ col }}, x_resource_type, 'Resource')
         end as {{ name }},
         {%- elif name == 'SkuMeter' %}
-        case when sku_id is not null then coalesce({{ col }}, x_sku_meter_name, x_sku_meter_subcategory) end as {{ name }},
+        -- 1.2 (SHOULD): a meter wherever there is a SKU; a 1.0 export without Microsoft's x_ columns
+        -- gets the service and what it counts, e.g. 'Storage GB/Month'
+        case when sku_id is not null then coalesce(
+            {{ col }}, x_sku_meter_name, x_sku_meter_subcategory,
+            nullif(concat_ws(' ', service_name, coalesce(consumed_unit, pricing_unit)), '')
+        ) end as {{ name }},
         {%- elif name in ('ContractedUnitPrice', 'ListUnitPrice') %}
         -- 1.2: unit prices are non-negative
         case when {{ col }} >= 0 then {{ col }} end as {{ name }},
