@@ -13,8 +13,21 @@
 {% endmacro %}
 
 
-{#- The columns of one Azure raw table that the reconciliation tests read, under fixed names. -#}
-{% macro azure_raw_reconciliation_columns(t) %}
+{#-
+  The current import's rows of every Azure cost-details raw table (actual and amortized), as the
+  reconciliation tests read them: export, source_format, billing_period, the pair key
+  (pair_account, pair_subscription), charge_type, pricing_model and cost, under fixed names.
+-#}
+{% macro azure_current_cost_rows(state) %}
+    select
+        cast(null as varchar) as export, cast(null as varchar) as source_format,
+        cast(null as varchar) as billing_period, cast(null as varchar) as pair_account,
+        cast(null as varchar) as pair_subscription, cast(null as varchar) as charge_type,
+        cast(null as varchar) as pricing_model, cast(0 as decimal(38, 12)) as cost
+    where false
+    {%- for t in raw_tables('azure', ['actual', 'amortized']) %}
+    union all
+    select
         state.export,
         state.source_format,
         raw.billing_period,
@@ -24,4 +37,6 @@
         {{ azure_raw_column(t.relation, 'charge_type') }} as charge_type,
         {{ azure_raw_column(t.relation, 'pricing_model') }} as pricing_model,
         coalesce({{ azure_raw_column(t.relation, 'cost_in_billing_currency', 'decimal(38,12)') }}, 0) as cost
+    {{ current_raw_rows(t, state) }}
+    {%- endfor %}
 {%- endmacro %}

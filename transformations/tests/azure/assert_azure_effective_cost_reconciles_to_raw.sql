@@ -9,23 +9,12 @@
 -- Unlike BilledCost, this holds however the exports disagree: a difference is the build's fault.
 
 {%- set state = source('finops_state', 'import_state') %}
-{%- set cost_tables = raw_tables('azure', ['actual', 'amortized']) %}
 {%- set focus_tables = raw_tables('azure', ['focus']) %}
 
 with
 
 raw_rows as (
-    select
-        cast(null as varchar) as export, cast(null as varchar) as source_format,
-        cast(null as varchar) as billing_period, cast(null as varchar) as pair_account,
-        cast(null as varchar) as pair_subscription, cast(null as varchar) as charge_type,
-        cast(null as varchar) as pricing_model, cast(0 as decimal(38, 12)) as cost
-    where false
-    {%- for t in cost_tables %}
-    union all
-    select {{ azure_raw_reconciliation_columns(t) }}
-    {{ current_raw_rows(t, state) }}
-    {%- endfor %}
+    {{ azure_current_cost_rows(state) }}
 ),
 
 amortized_keys as (

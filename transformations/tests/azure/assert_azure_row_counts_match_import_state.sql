@@ -6,7 +6,6 @@
 -- PricingModel Reservation/SavingsPlan) of the others. No row dropped or duplicated on the way.
 
 {%- set state = source('finops_state', 'import_state') %}
-{%- set cost_tables = raw_tables('azure', ['actual', 'amortized']) %}
 {%- set focus_tables = raw_tables('azure', ['focus']) %}
 
 with
@@ -18,17 +17,7 @@ state_counts as (
 ),
 
 raw_rows as (
-    select
-        cast(null as varchar) as export, cast(null as varchar) as source_format,
-        cast(null as varchar) as billing_period, cast(null as varchar) as pair_account,
-        cast(null as varchar) as pair_subscription, cast(null as varchar) as charge_type,
-        cast(null as varchar) as pricing_model, cast(0 as decimal(38, 12)) as cost
-    where false
-    {%- for t in cost_tables %}
-    union all
-    select {{ azure_raw_reconciliation_columns(t) }}
-    {{ current_raw_rows(t, state) }}
-    {%- endfor %}
+    {{ azure_current_cost_rows(state) }}
 ),
 
 amortized_keys as (
