@@ -86,13 +86,18 @@ def _record(export: BillingExport, manifest: Manifest, import_id: str, database:
     table = f"{export.dataset}.{quote(export.table_name)}"
     with duckdb.connect(str(database)) as con:
         con.execute("BEGIN TRANSACTION")
-        rows, cost = 0, None
+        per_file = []  # (source file, rows, Σ cost) of the period's rows
         if table_columns(con, export.dataset, export.table_name):  # a manifest of no file loads no table
             con.execute(f"DELETE FROM {table} WHERE {PERIOD_COLUMN} = ? AND {IMPORT_COLUMN} IS DISTINCT FROM ?",
                         [manifest.billing_period, import_id])
-            rows, cost = con.execute(f"SELECT count(*), sum({quote(export.cost_column)}) FROM {table} "
-                                     f"WHERE {PERIOD_COLUMN} = ?", [manifest.billing_period]).fetchone()
-        fault = _row_count_fault(con, table if rows else None, manifest)
+            # One scan gives the totals and each file's rows, which a manifest may state.
+            per_file = con.execute(f"SELECT {SOURCE_FILE_COLUMN}, count(*), sum({quote(export.cost_column)}) "
+                                   f"FROM {table} WHERE {PERIOD_COLUMN} = ? GROUP BY ALL",
+                                   [manifest.billing_period]).fetchall()
+        rows = sum(n for _, n, _ in per_file)
+        costs = [c for _, _, c in per_file if c is not None]
+        cost = sum(costs) if costs else None
+        fault = _row_count_fault({key: n for key, n, _ in per_file}, manifest)
         if fault:
             con.execute("ROLLBACK")  # the period keeps its rows; this import's are deleted by the next
             raise DataFileError(fault)
@@ -108,15 +113,11 @@ def _record(export: BillingExport, manifest: Manifest, import_id: str, database:
     return rows, cost
 
 
-def _row_count_fault(con: duckdb.DuckDBPyConnection, table: str | None, manifest: Manifest) -> str | None:
-    """What differs between the rows loaded per data file and the rows the manifest says each holds
+def _row_count_fault(loaded: dict[str, int], manifest: Manifest) -> str | None:
+    """What differs between the rows `loaded` per data file and the rows the manifest says each holds
     (its optional `expected_rows`: data file key -> rows); None if nothing does or nothing is said."""
     expected = getattr(manifest, "expected_rows", None)
-    if expected is None:
-        return None
-    loaded = dict(con.execute(f"SELECT {SOURCE_FILE_COLUMN}, count(*) FROM {table} WHERE {PERIOD_COLUMN} = ? "
-                              f"GROUP BY ALL", [manifest.billing_period]).fetchall()) if table else {}
-    for key, rows in expected.items():
+    for key, rows in (expected or {}).items():
         if loaded.get(key, 0) != rows:
             return (f"{manifest.path}: data file {key} loaded {loaded.get(key, 0)} rows, the manifest says {rows}; "
                     "the period keeps its previous import")

@@ -4,11 +4,17 @@ read the export list (a TOML array of tables, or JSON from the environment), and
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable, Sequence, TypeVar
 
 from openfinops.config import ENV_PREFIX, ConfigError
 
 E = TypeVar("E")
+
+
+def raw_table_name(export_name: str) -> str:
+    """An export's raw table: its name in snake_case (`demo-cur2` -> `demo_cur2`)."""
+    return re.sub(r"[^a-z0-9]+", "_", export_name.lower()).strip("_")
 
 
 def select_exports(provider: str, configured: tuple[E, ...], names: list[str] | None, sources: list[dict] | None,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openfinops.config import ENV_PREFIX, ConfigError, parse_bool
-from openfinops.providers.exports import check_tables, export_list, select_exports
+from openfinops.providers.exports import check_tables, export_list, raw_table_name, select_exports
 
 from .settings import DATASET, PROVIDER
 
@@ -59,7 +59,7 @@ class AwsExport:
     @property
     def table_name(self) -> str:
         """The raw table in schema aws_billing: the export name in snake_case."""
-        return re.sub(r"[^a-z0-9]+", "_", self.name.lower()).strip("_")
+        return raw_table_name(self.name)
 
     @property
     def location(self) -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from openfinops.config import ENV_PREFIX, ConfigError
-from openfinops.providers.exports import check_tables, export_list, select_exports
+from openfinops.providers.exports import check_tables, export_list, raw_table_name, select_exports
 
 from .settings import COST_COLUMNS, DATASET, EXPORT_TYPES, PROVIDER
 
@@ -77,7 +77,7 @@ class AzureExport:
     @property
     def table_name(self) -> str:
         """The raw table in schema azure_billing: the export name in snake_case."""
-        return re.sub(r"[^a-z0-9]+", "_", self.name.lower()).strip("_")
+        return raw_table_name(self.name)
 
     @property
     def location(self) -> str:
