@@ -10,6 +10,7 @@ from pathlib import Path
 from prefect.states import Failed, State
 
 from openfinops.config import Config
+from openfinops.focus.dbt import import_dbt_in_background
 from openfinops.importing.exports import BillingExport
 from openfinops.importing.planning import PeriodResult, PlannedImport
 from openfinops.warehouse.state import focus_is_current
@@ -35,6 +36,8 @@ def import_exports(provider: str, exports: tuple[BillingExport, ...], account_na
         manifests = found.result()
         check_freshness(provider, export.name, manifests, config.notifications.stale_after_hours)
         for planned in plan_imports(export, manifests, config.database, period):
+            if build:  # new data: a build follows the loads
+                import_dbt_in_background()
             results.append(_load(export, planned, config.data_dir))
     publish_import_summary(results)
     logged = record_import_runs(provider, results, config.database, return_state=True)

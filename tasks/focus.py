@@ -10,12 +10,12 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from openfinops.errors import ImportFailed
-from openfinops.focus.dbt import contract_columns, dbt_build
+from openfinops.focus.dbt import contract_columns, contract_constraints, dbt_build
 from openfinops.focus.publish import publish_focus
 from openfinops.focus.summary import FOCUS_TABLE, PeriodSummary, summarize
 from openfinops.logs import run_logger
 from openfinops.warehouse import state
-from openfinops.warehouse.database import table_columns
+from openfinops.warehouse.database import table_columns, table_constraints
 from openfinops.warehouse.locks import database_lock
 
 
@@ -35,11 +35,18 @@ def build_focus(data_dir: Path, full_refresh: bool = False) -> list[PeriodSummar
         with duckdb.connect(str(database)) as con:
             inputs = state.focus_inputs(con)
             built = table_columns(con, *FOCUS_TABLE.split("."))
-        # A release that adds a column to the table rebuilds it whole once: the incremental build
-        # refuses a schema change (on_schema_change='fail') rather than leave old periods without it.
+            constraints = table_constraints(con, *FOCUS_TABLE.split(".")) if built else {}
+        # A release that adds a column or a constraint to the table rebuilds it whole once: the
+        # incremental build refuses a schema change (on_schema_change='fail') rather than leave old
+        # periods without the column, and constraints hold only for the rows written under them.
         added = [c for c in contract_columns() if c not in built] if built else []
         if added and not full_refresh:
             logger.info("%s gains column(s) %s: rebuilding every period", FOCUS_TABLE, ", ".join(added))
+            full_refresh = True
+        missing = {kind: n - constraints.get(kind, 0) for kind, n in contract_constraints().items()} if built else {}
+        if any(n > 0 for n in missing.values()) and not full_refresh:
+            logger.info("%s gains constraints (%s): rebuilding every period", FOCUS_TABLE,
+                        ", ".join(f"{n} {kind}" for kind, n in missing.items() if n > 0))
             full_refresh = True
         try:
             result = dbt_build(database, work, target, full_refresh)

@@ -19,3 +19,11 @@ def table_columns(con: duckdb.DuckDBPyConnection, dataset: str, table: str) -> d
         "WHERE table_schema = ? AND table_name = ? AND NOT starts_with(column_name, '_dlt_') "
         "ORDER BY ordinal_position", [dataset, table]).fetchall()
     return dict(rows)
+
+
+def table_constraints(con: duckdb.DuckDBPyConnection, dataset: str, table: str) -> dict[str, int]:
+    """How many constraints of each type `dataset.table` has, by dbt's names (`not_null`, `check`, ...)."""
+    rows = con.execute(
+        "SELECT lower(replace(constraint_type, ' ', '_')), count(*) FROM duckdb_constraints() "
+        "WHERE schema_name = ? AND table_name = ? GROUP BY ALL", [dataset, table]).fetchall()
+    return dict(rows)

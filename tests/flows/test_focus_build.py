@@ -14,7 +14,9 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from cli import main
 from flows.aws_cur import aws_cur
 from flows.focus_build import focus_build
+from openfinops.focus.dbt import contract_constraints
 from openfinops.samples.aws_cur import write_cur_v1, write_cur_v2
+from openfinops.warehouse.database import table_constraints
 
 REPO = Path(__file__).resolve().parents[2]
 PERIODS = ("2026-08", "2026-09", "2026-10")
@@ -67,7 +69,11 @@ def test_import_builds_a_focus_table_that_reconciles_with_raw_cur(built):
 def test_each_build_writes_the_offline_report_and_links_it_unless_turned_off(built, monkeypatch):
     data_dir, _, _ = built
     report = (data_dir / "reports" / "dashboards.html").resolve()
-    assert report.stat().st_size > 1_000_000  # written by the import flow's build
+    assert not report.exists()  # the tests turn it off (conftest.py)
+
+    monkeypatch.delenv("OPEN_FINOPS_PROJECT_OFFLINE_REPORT")  # the default: on
+    assert focus_build(data_dir=str(data_dir), return_state=True).is_completed()
+    assert report.stat().st_size > 1_000_000
     report.unlink()
 
     monkeypatch.setenv("OPEN_FINOPS_PROJECT_OFFLINE_REPORT", "false")
@@ -109,6 +115,23 @@ def test_a_table_built_before_a_column_was_added_is_rebuilt_whole(built):
         con.execute("ALTER TABLE focus.cost_and_usage DROP COLUMN x_ResourceGroupName")
 
     assert focus_build(data_dir=str(data_dir), return_state=True).is_completed()
+    assert query(data_dir, "SELECT * FROM focus.cost_and_usage ORDER BY ALL") == full
+
+
+def test_a_table_built_before_its_constraints_is_rebuilt_whole_with_them(built):
+    data_dir, _, _ = built
+    full = query(data_dir, "SELECT * FROM focus.cost_and_usage ORDER BY ALL")
+    # As a release before the contract's constraints left it: they would hold for new rows only.
+    with duckdb.connect(str(data_dir / "finops.duckdb")) as con:
+        con.execute("CREATE TABLE focus.unconstrained AS SELECT * FROM focus.cost_and_usage")
+        con.execute("DROP TABLE focus.cost_and_usage")
+        con.execute("ALTER TABLE focus.unconstrained RENAME TO cost_and_usage")
+        assert table_constraints(con, "focus", "cost_and_usage") == {}
+
+    assert focus_build(data_dir=str(data_dir), return_state=True).is_completed()
+    with duckdb.connect(str(data_dir / "finops.duckdb"), read_only=True) as con:
+        assert table_constraints(con, "focus", "cost_and_usage") == contract_constraints()
+    assert contract_constraints()["not_null"] > 20 and contract_constraints()["check"] > 40
     assert query(data_dir, "SELECT * FROM focus.cost_and_usage ORDER BY ALL") == full
 
 

@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 import ssl
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from prefect.states import State
 
 from flows.aws_cur import aws_cur
 from flows.focus_build import focus_build
+from openfinops.focus.dbt import PROJECT_DIR
 from openfinops.samples.aws_cur import write_cur_v1
 from tasks.focus import BuildFailed
 
@@ -102,6 +105,59 @@ def test_a_second_build_reuses_the_parse_and_no_node_builds_a_client_of_its_own(
     build = log[log.rindex("Running with dbt="):]
     assert "Unable to do partial parsing" not in build
     assert "Nothing changed, skipping partial parsing" in build or "Partial parsing enabled" in build
+
+
+@pytest.mark.parametrize("column, raw_change, error", [
+    ("BillingCurrency", "line_item_currency_code = NULL",
+     "NOT NULL constraint failed: cost_and_usage.BillingCurrency"),
+    ("ChargeDescription", "line_item_line_item_description = '  '",
+     "CHECK constraint failed on table cost_and_usage with expression CHECK((ltrim(ChargeDescription) != ''))"),
+])
+def test_a_row_against_the_contract_fails_the_build_and_leaves_the_table(imported, tmp_path, column, raw_change,
+                                                                         error):
+    """The FOCUS columns' rules (never null, no blank text, accepted values, null unless ...) are
+    constraints DuckDB enforces on every row the build writes: a new import with one bad row fails the
+    build, names the column, and the dashboards keep the table as it was."""
+    built, _ = imported
+    data_dir = tmp_path / "data"
+    shutil.copytree(built, data_dir, symlinks=True)
+    with duckdb.connect(str(data_dir / "finops.duckdb")) as con:
+        before = con.execute("SELECT * FROM focus.cost_and_usage ORDER BY ALL").fetchall()
+        # The period imported again (a new import id), with one bad row
+        con.execute(f"UPDATE aws_billing.demo_cur_v1 SET {raw_change} "
+                    "WHERE rowid = (SELECT min(rowid) FROM aws_billing.demo_cur_v1)")
+        con.execute("UPDATE aws_billing.demo_cur_v1 SET import_id = 'again'")
+        con.execute("UPDATE finops_state.import_state SET import_id = 'again'")
+
+    state = focus_build(data_dir=str(data_dir), return_state=True)
+
+    assert state.is_failed()
+    message = str(state.result(raise_on_failure=False))
+    assert "\ncost_and_usage: " in message and error in message, message
+    failed = {name for name, run in task_runs(state).items() if run.state.is_failed()}
+    assert {name for name in failed if not name.startswith("build-focus")} == {"model cost_and_usage"}
+    with duckdb.connect(str(data_dir / "finops.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT * FROM focus.cost_and_usage ORDER BY ALL").fetchall() == before
+
+
+def test_the_dbt_unit_tests_pass(imported, tmp_path):
+    """Builds leave the unit tests out (they test the SQL on fixed inputs, not the data): here they run,
+    on the built project's relations, every one of them."""
+    data_dir, _ = imported
+    manifest = json.loads((data_dir / "tmp" / "dbt" / "target" / "manifest.json").read_text())
+    unit_tests = {test["name"] for test in manifest["unit_tests"].values()}
+    target = tmp_path / "target"
+
+    proc = subprocess.run([str(Path(sys.executable).with_name("dbt")), "test", "--select", "test_type:unit",
+                           "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(data_dir / "tmp" / "dbt"),
+                           "--target-path", str(target), "--log-path", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false"))
+
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert {r["unique_id"].split(".")[-1] for r in results} == unit_tests
+    assert len(unit_tests) >= 19 and {r["status"] for r in results} == {"pass"}
 
 
 def test_a_failed_dbt_test_fails_its_own_task_run_and_the_build(imported, tmp_path):
