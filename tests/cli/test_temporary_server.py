@@ -97,3 +97,27 @@ def test_killing_the_cli_leaves_no_process_behind(tmp_path):
         cli.kill()
         for pid in filter(_alive, started):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_the_server_starts_without_registering_block_types_and_a_saved_block_still_loads(tmp_path):
+    """Registering block types at start costs the import of every Prefect collection (dbt among them):
+    the temporary server skips it, and a block saved through it registers its own type."""
+    script = """
+from cli.temporary_server import start_temporary_server
+start_temporary_server(None)()
+from prefect import get_client
+from prefect.blocks.system import Secret
+with get_client(sync_client=True) as client:
+    print(len(client.read_block_types()))
+Secret(value="not-a-real-key").save("probe")
+print(Secret.load("probe").get())
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_SERVER_EPHEMERAL_ENABLED="true",
+               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180", PREFECT_SERVER_ANALYTICS_ENABLED="false")
+
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[2])
+
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == ["0", "not-a-real-key"]
