@@ -54,8 +54,9 @@ def test_defaults_without_file_or_environment(tmp_path):
 
 
 def test_default_call_uses_the_isolated_environment(tmp_path, monkeypatch):
-    # conftest points OPEN_FINOPS_CONFIG at an empty file: no developer config leaks in
-    assert load_config() == Config()
+    # conftest points OPEN_FINOPS_CONFIG at an empty file (no developer config leaks in) and turns
+    # the offline report off
+    assert load_config() == Config(offline_report=False)
     monkeypatch.setenv("OPEN_FINOPS_PROJECT_DATA_DIR", str(tmp_path / "from-env"))
     assert load_config().data_dir == tmp_path / "from-env"
 
