@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
@@ -29,8 +28,7 @@ def build_focus(data_dir: Path, full_refresh: bool = False) -> list[PeriodSummar
     logger = run_logger(__name__)
     database = (data_dir / "finops.duckdb").resolve()
     work = (data_dir / "tmp" / "dbt").resolve()
-    # The container image parses the project at build time into its own target folder.
-    target = Path(os.environ.get("OPEN_FINOPS_DBT_TARGET", work / "target"))
+    target = work / "target"
     with database_lock(database):
         with duckdb.connect(str(database)) as con:
             inputs = state.focus_inputs(con)

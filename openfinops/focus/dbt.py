@@ -15,11 +15,16 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import yaml
 
+from openfinops.focus.dbt_parse import PARSE_FILE, start_from_stored_parse, store_parse
+
 if TYPE_CHECKING:
     from dbt.cli.main import dbtRunnerResult
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "transformations"
 PROFILE = "open_finops"  # `profile:` in dbt_project.yml
+# The project's parse, reused by the first build of every data dir (openfinops/focus/dbt_parse.py);
+# in dbt's own target folder of the project, where `dbt parse` in transformations/ writes it.
+STORED_PARSE = PROJECT_DIR / "target" / PARSE_FILE
 
 
 def write_profile(database: Path, folder: Path) -> Path:
@@ -77,8 +82,9 @@ def dbt_build(database: Path, work: Path, target: Path, full_refresh: bool = Fal
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from prefect_dbt import PrefectDbtSettings
 
-    settings = PrefectDbtSettings(project_dir=PROJECT_DIR, profiles_dir=write_profile(database, work),
-                                  target_path=target)
+    profiles_dir = write_profile(database, work)
+    start_from_stored_parse(STORED_PARSE, target, profiles_dir, PROFILE)
+    settings = PrefectDbtSettings(project_dir=PROJECT_DIR, profiles_dir=profiles_dir, target_path=target)
     # The caller raises for failed nodes itself, naming each one (dbt's result has them).
     runner = _runner_class()(settings=settings, raise_on_failure=False)
     # dbt.log keeps the debug lines (each node's SQL), as with a plain `dbt build`.
@@ -87,7 +93,9 @@ def dbt_build(database: Path, work: Path, target: Path, full_refresh: bool = Fal
     if full_refresh:
         args.append("--full-refresh")
     try:
-        return runner.invoke(args)
+        result = runner.invoke(args)
+        store_parse(target, STORED_PARSE)
+        return result
     finally:
         # The profile keeps DuckDB open for the whole run (keep_open) rather than reopening it for
         # every node; close it now, so the next writer (this process or another) can open the file.
