@@ -30,7 +30,7 @@ def start_from_stored_parse(stored: Path, target: Path, profiles_dir: Path, prof
     try:
         parse = msgpack.unpackb(stored.read_bytes(), strict_map_key=False, timestamp=0)
         parse["state_check"]["profile_hash"] = _profile_hash(profiles_dir, profile)
-    except (OSError, ValueError, KeyError, TypeError):  # unreadable or not dbt's: dbt parses
+    except Exception:  # unreadable, not dbt's, or a dbt whose internals moved: dbt parses, as before
         return False
     copy = target / PARSE_FILE
     _write_atomically(copy, msgpack.packb(parse))
