@@ -16,7 +16,7 @@ os.environ.setdefault("DBT_USE_COLORS", "false")
 
 from openfinops.config import ConfigError, load_config  # noqa: E402
 
-from . import aws, azure, dashboards, demo, focus, report, server  # noqa: E402
+from . import aws, azure, dashboards, demo, focus, gcp, report, server  # noqa: E402
 from .display import print_error  # noqa: E402
 from .logs import LOG_FILE, route_logs  # noqa: E402
 
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     nouns = parser.add_subparsers(dest="noun", required=True, metavar="COMMAND")
     aws.register(nouns)
     azure.register(nouns)
+    gcp.register(nouns)
     focus.register(nouns)
     server.register(nouns)
     demo.register(nouns)

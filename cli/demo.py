@@ -1,4 +1,4 @@
-"""`finops demo`: generate sample AWS and Azure exports and import them, restatement included."""
+"""`finops demo`: generate sample AWS, Azure and GCP exports and import them, restatement included."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from openfinops.config import Config, load_config
 from openfinops.periods import recent_periods
 from openfinops.providers.aws.config import sample_exports
 
-from . import azure
+from . import azure, gcp
 from .aws import run_import
 
 
 def register(nouns: argparse._SubParsersAction) -> None:
-    parser = nouns.add_parser("demo", help="generate sample AWS and Azure exports into <data-dir>/samples and "
-                                           "import them")
+    parser = nouns.add_parser("demo", help="generate sample AWS, Azure and GCP exports into <data-dir>/samples "
+                                           "and import them")
     parser.add_argument("--rows", type=int, default=2000, help="usage rows per billing period (default 2000)")
     parser.set_defaults(run=demo)
 
@@ -29,12 +29,16 @@ def demo(args: argparse.Namespace) -> int:
     config = load_config().with_overrides(args.data_dir)
     periods = write_samples(config, args.rows)
     write_azure_samples(config, periods, args.rows)
+    write_gcp_samples(config, periods, args.rows)
     sources = [{"name": e.name, "cur_version": e.cur_version, "path": e.path} for e in sample_exports(config.samples)]
-    # The FOCUS table is built once both providers' exports are in.
+    # The FOCUS table is built once every provider's exports are in.
     code = run_import(args, data_dir=str(config.data_dir), sources=sources, build=False)
     if code:
         return code
-    code = azure.run_import(args, data_dir=str(config.data_dir), sources=azure_sources(config))
+    code = azure.run_import(args, data_dir=str(config.data_dir), sources=azure_sources(config), build=False)
+    if code:
+        return code
+    code = gcp.run_import(args, data_dir=str(config.data_dir), sources=gcp_sources(config))
     if code:
         return code
 
@@ -73,3 +77,22 @@ def azure_sources(config: Config) -> list[dict]:
     from openfinops.providers.azure.config import sample_exports as azure_exports
 
     return [{"name": e.name, "type": e.type, "path": e.path} for e in azure_exports(config.samples)]
+
+
+def write_gcp_samples(config: Config, periods: tuple[str, ...], rows: int = 2000) -> None:
+    """The GCP sample export of `periods`: the detailed billing export's rows as a BigQuery extract
+    writes them (one JSONL file per invoice month)."""
+    from openfinops.providers.gcp.config import sample_exports as gcp_exports
+    from openfinops.samples.gcp_billing import generate_tables, write_jsonl
+
+    (export,) = gcp_exports(config.samples)
+    folder = Path(export.path)
+    folder.mkdir(parents=True, exist_ok=True)
+    for n, period in enumerate(periods):
+        write_jsonl(generate_tables([period], rows), folder / f"billing-{n:012d}.json")
+
+
+def gcp_sources(config: Config) -> list[dict]:
+    from openfinops.providers.gcp.config import sample_exports as gcp_exports
+
+    return [{"name": e.name, "type": e.type, "path": e.path} for e in gcp_exports(config.samples)]

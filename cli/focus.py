@@ -24,7 +24,7 @@ def register(nouns: argparse._SubParsersAction) -> None:
     export.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     export.add_argument("--out", required=True, type=Path, help="output file")
     export.add_argument("--period", type=_period, help="only this billing period (YYYY-MM)")
-    export.add_argument("--provider", help="only this provider (e.g. aws)")
+    export.add_argument("--provider", help="only this provider: aws, azure, gcp, or its FOCUS ProviderName")
     export.set_defaults(run=run_export)
 
 

@@ -20,7 +20,8 @@ def export_focus(database: Path, out: Path, fmt: str, period: str | None = None,
         where.append("x_BillingPeriod = ?")
         params.append(period)
     if provider:
-        where.append("lower(ProviderName) = lower(?)")
+        # As FOCUS names it (`Google Cloud`) or as the CLI does (`gcp`).
+        where.append("lower(?) IN (lower(ProviderName), x_Provider)")
         params.append(provider)
     # JSON columns go out as text: Parquet readers (the FOCUS validator among them) expect strings.
     query = (f"SELECT * REPLACE (CAST(Tags AS VARCHAR) AS Tags, CAST(SkuPriceDetails AS VARCHAR) AS SkuPriceDetails) "

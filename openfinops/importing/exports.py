@@ -86,6 +86,9 @@ class BillingExport(Protocol):
 
     @property
     def cost_column(self) -> str: ...  # the raw column whose sum is the period's invoice total
+    # Optional (read with getattr): SQL over the raw columns whose sum is the invoice total, where
+    # no one column is (GCP: cost plus the row's credits).
+    # cost_sql: str
 
     def discover(self) -> list[Manifest | BrokenManifest]: ...
 

@@ -91,7 +91,8 @@ def _record(export: BillingExport, manifest: Manifest, import_id: str, database:
             con.execute(f"DELETE FROM {table} WHERE {PERIOD_COLUMN} = ? AND {IMPORT_COLUMN} IS DISTINCT FROM ?",
                         [manifest.billing_period, import_id])
             # One scan gives the totals and each file's rows, which a manifest may state.
-            per_file = con.execute(f"SELECT {SOURCE_FILE_COLUMN}, count(*), sum({quote(export.cost_column)}) "
+            cost_sql = getattr(export, "cost_sql", None) or quote(export.cost_column)
+            per_file = con.execute(f"SELECT {SOURCE_FILE_COLUMN}, count(*), sum({cost_sql}) "
                                    f"FROM {table} WHERE {PERIOD_COLUMN} = ? GROUP BY ALL",
                                    [manifest.billing_period]).fetchall()
         rows = sum(n for _, n, _ in per_file)

@@ -39,6 +39,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from openfinops.samples.arrays import arange, index, seeded, uniform
+
 CHUNK_ROWS = 200_000
 GZIP_LEVEL = 1  # fast: these files are regenerated, not archived
 
@@ -467,28 +469,9 @@ def _v1_columns(period: str, resource_ids: bool = True) -> list[tuple[str, str]]
 
 
 # --------------------------------------------------------------------------- helpers
-def _rng(*parts) -> random.Random:
-    # str seeds are hashed with SHA-512 by random.Random, so this is stable across runs.
-    return random.Random(":".join(map(str, parts)))
-
-
-def _uniform(rng: random.Random, n: int) -> pa.Array:
-    """n floats in [0, 1) from one C-level randbytes call (no per-row Python)."""
-    u32 = pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(rng.randbytes(4 * n))])
-    return pc.divide(pc.cast(u32, pa.float64()), 2.0 ** 32)
-
-
-def _index(u: pa.Array, k) -> pa.Array:
-    return pc.cast(pc.floor(pc.multiply(u, k)), pa.int64())
-
-
-def _arange(n: int) -> pa.Array:
-    return pc.subtract(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), n)), 1)
-
-
 def _fixed_width_strings(text: bytes, n: int, width: int) -> pa.Array:
     """Cut one ASCII blob into n strings of ``width`` characters without a Python loop."""
-    offsets = pc.cast(pc.multiply(_arange(n + 1), width), pa.int32())
+    offsets = pc.cast(pc.multiply(arange(n + 1), width), pa.int32())
     return pa.StringArray.from_buffers(n, offsets.buffers()[1], pa.py_buffer(text))
 
 
@@ -588,7 +571,7 @@ class _Org:
     """The resources of the demo organisation, sized to the requested volume."""
 
     def __init__(self, seed: int, rows_per_period: int):
-        rng = _rng(seed, "org")
+        rng = seeded(seed, "org")
         pool = max(8, min(5000, rows_per_period // 200))
         total_w = sum(t.weight for t in TEMPLATES)
         res: dict[str, list] = {k: [] for k in ("tmpl", "account", "region", "az", "id", "team", "env", "cc", "by",
@@ -676,20 +659,20 @@ def _usage_chunk(org: _Org, period: str, n: int, rng: random.Random, revision: i
     cc_active = period >= COST_CENTER_TAG_START
     edp_active = period >= EDP_START
 
-    tmpl = pc.take(org.template_table, _index(_uniform(rng, n), len(org.template_table)))
+    tmpl = pc.take(org.template_table, index(uniform(rng, n), len(org.template_table)))
     if not sp_active:  # before the Savings Plan existed that usage was plain on-demand
         sp_idx = next(i for i, t in enumerate(TEMPLATES) if t.key == "ec2_sp")
         od_idx = next(i for i, t in enumerate(TEMPLATES) if t.key == "ec2_c5xl")
         tmpl = pc.if_else(pc.equal(tmpl, sp_idx), od_idx, tmpl)
     size = pc.take(pa.array(org.pool_size, pa.int64()), tmpl)
-    within = pc.cast(pc.floor(pc.multiply(_uniform(rng, n), pc.cast(size, pa.float64()))), pa.int64())
+    within = pc.cast(pc.floor(pc.multiply(uniform(rng, n), pc.cast(size, pa.float64()))), pa.int64())
     res = pc.add(pc.take(pa.array(org.pool_start, pa.int64()), tmpl), within)
     R = {k: pc.take(v, res) for k, v in org.res.items()}
     T = lambda attr, type_=None: _lookup([getattr(t, attr) for t in TEMPLATES], tmpl, type_)  # noqa: E731
     catalog = pc.add(pc.multiply(tmpl, len(REGIONS)), R["region"])
 
     daily = T("daily")
-    slot = _index(_uniform(rng, n), hours)
+    slot = index(uniform(rng, n), hours)
     slot = pc.if_else(daily, pc.multiply(pc.divide(slot, 24), 24), slot)  # daily lines start at midnight
     span = pc.if_else(daily, 24 * 3600, 3600)
     t0 = int(start.timestamp())
@@ -699,10 +682,10 @@ def _usage_chunk(org: _Org, period: str, n: int, rng: random.Random, revision: i
 
     lo = _lookup([t.amount[0] for t in TEMPLATES], tmpl, pa.float64())
     hi = _lookup([t.amount[1] for t in TEMPLATES], tmpl, pa.float64())
-    amount = pc.add(lo, pc.multiply(_uniform(rng, n), pc.subtract(hi, lo)))
+    amount = pc.add(lo, pc.multiply(uniform(rng, n), pc.subtract(hi, lo)))
     amount = pc.if_else(daily, pc.divide(amount, 30.0), amount)  # GB-Mo accrue per day
     if restate_rng is not None:  # restatement: AWS re-rated ~3% of the lines upward
-        bump = pc.less(_uniform(restate_rng, n), 0.03)
+        bump = pc.less(uniform(restate_rng, n), 0.03)
         amount = pc.if_else(bump, pc.multiply(amount, 1.15), amount)
     amount = pc.round(pc.if_else(T("whole"), pc.ceil(amount), amount), 10)
 
@@ -1031,7 +1014,7 @@ def _monthly_chunk(org: _Org, period: str, rows_per_period: int, totals: _Totals
 
     types = {"n": pa.float64(), "s": pa.string(), "t": pa.timestamp("s")}
     chunk = {k: pa.array([r.get(k) for r in rows], types[KIND[k]]) for k in sorted({k for r in rows for k in r})}
-    chunk["identity/LineItemId"] = _random_ids(_rng(seed, period, "monthly", revision), len(rows))
+    chunk["identity/LineItemId"] = _random_ids(seeded(seed, period, "monthly", revision), len(rows))
     return chunk
 
 
@@ -1065,13 +1048,13 @@ def _generate_period(period: str, rows_per_period: int, files: int, seed: int, r
     for j, rows in enumerate(per_file):
         for k, off in enumerate(range(0, rows, CHUNK_ROWS)):
             n = min(CHUNK_ROWS, rows - off)
-            restate = _rng(seed, period, j, k, "restate", revision) if revision > 1 else None
-            chunk = _usage_chunk(org, period, n, _rng(seed, period, j, k), revision, restate, totals)
+            restate = seeded(seed, period, j, k, "restate", revision) if revision > 1 else None
+            chunk = _usage_chunk(org, period, n, seeded(seed, period, j, k), revision, restate, totals)
             yield j, _finish(chunk, period, revision, open_)
         if j == files - 1:
             if revision > 1:  # restatement also brings late-arriving usage lines
                 late = max(1, rows_per_period // 50)
-                chunk = _usage_chunk(org, period, late, _rng(seed, period, "late", revision), revision, None, totals)
+                chunk = _usage_chunk(org, period, late, seeded(seed, period, "late", revision), revision, None, totals)
                 yield j, _finish(chunk, period, revision, open_)
             yield j, _finish(_monthly_chunk(org, period, rows_per_period, totals, seed, revision, resource_ids),
                              period, revision, open_)
@@ -1200,7 +1183,7 @@ def _map_array(values: dict[str, pa.Array], n: int, item_type: pa.DataType) -> p
     k = len(keys)
     flat_vals = pa.concat_arrays([pc.cast(values[key], item_type) for key in keys])  # key-major
     # Re-order to row-major: position p -> row p // k, key p % k -> source (p % k) * n + p // k
-    p = _arange(n * k)
+    p = arange(n * k)
     src = pc.add(pc.multiply(pc.subtract(p, pc.multiply(pc.divide(p, k), k)), n), pc.divide(p, k))
     vals = pc.take(flat_vals, src)
     key_names = pc.take(pa.array(keys), pc.subtract(p, pc.multiply(pc.divide(p, k), k)))

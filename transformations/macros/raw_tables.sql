@@ -67,3 +67,37 @@
     {%- endfor %}
     where false
 {% endmacro %}
+
+
+{#-
+  The rows of a provider's raw tables (`raw_tables(provider, source_formats)`) that belong to the
+  import each period was last recorded for, as `columns` (typed, missing ones typed nulls), with
+  raw_table, source_export and source_format. A typed empty result when no raw table exists yet.
+-#}
+{% macro current_import_rows(provider, source_formats, columns) %}
+    {%- set export_tables = raw_tables(provider, source_formats) %}
+    select
+        raw_rows.*,
+        import_state.export as source_export,
+        import_state.source_format
+    from (
+        {%- if export_tables | length > 0 %}
+        {%- for t in export_tables %}
+        select
+            '{{ t.raw_table }}' as raw_table,
+            {{ select_typed_columns(t.relation, columns) }}
+        from {{ t.relation }}
+        {% if not loop.last %}union all{% endif %}
+        {%- endfor %}
+        {%- else %}
+        select cast(null as varchar) as raw_table, *
+        from ({{ select_typed_nulls(columns) }})
+        {%- endif %}
+    ) as raw_rows
+    inner join {{ source('finops_state', 'import_state') }} as import_state
+        on import_state.raw_table = raw_rows.raw_table
+        and import_state.billing_period = raw_rows.billing_period
+        and import_state.import_id = raw_rows.import_id
+    where lower(import_state.provider) = '{{ provider }}'
+        and import_state.source_format in ({% for f in source_formats %}'{{ f }}'{% if not loop.last %}, {% endif %}{% endfor %})
+{% endmacro %}

@@ -1,5 +1,5 @@
 -- Data health: units that still do not follow the FOCUS Unit Format after the provider's unit
--- rules and seed pricing_units (AWS: macro aws_focus_unit). They pass through unchanged, so the build
+-- rules and seed pricing_units (AWS: macro focus_unit). They pass through unchanged, so the build
 -- does not fail; this lists them (stored in focus_health.warn_units_not_in_focus_format) so the
 -- seed can learn them.
 

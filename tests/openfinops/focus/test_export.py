@@ -19,10 +19,10 @@ def database(tmp_path):
     with duckdb.connect(str(path)) as con:
         con.execute("CREATE SCHEMA focus")
         con.execute("""CREATE TABLE focus.cost_and_usage AS SELECT * FROM (VALUES
-            ('AWS', '2026-08', 1.5::DECIMAL(38,12), '{"team": "web"}'::JSON, '{"CoreCount": 2}'::JSON),
-            ('AWS', '2026-09', 2.5, NULL, NULL),
-            ('Microsoft', '2026-09', 4.0, '{}', NULL)
-        ) AS t(ProviderName, x_BillingPeriod, BilledCost, Tags, SkuPriceDetails)""")
+            ('AWS', 'aws', '2026-08', 1.5::DECIMAL(38,12), '{"team": "web"}'::JSON, '{"CoreCount": 2}'::JSON),
+            ('AWS', 'aws', '2026-09', 2.5, NULL, NULL),
+            ('Microsoft', 'azure', '2026-09', 4.0, '{}', NULL)
+        ) AS t(ProviderName, x_Provider, x_BillingPeriod, BilledCost, Tags, SkuPriceDetails)""")
     return path
 
 
@@ -51,6 +51,9 @@ def test_csv_filtered_by_period_and_provider(database, tmp_path):
         ("AWS", "2026-09", "2.500000000000")]
     assert export_focus(database, out, "csv", period="2026-09") == 2
     assert export_focus(database, out, "csv", provider="Google") == 0
+    # As FOCUS names the provider, or as the CLI's commands do.
+    assert export_focus(database, out, "csv", provider="Microsoft") == export_focus(database, out, "csv",
+                                                                                    provider="azure") == 1
 
 
 def test_no_database_yet(tmp_path):

@@ -12,6 +12,8 @@ unioned as (
     select * from {{ ref('stg_azure__costs') }}
     union all by name
     select * from {{ ref('stg_azure__focus_export') }}
+    union all by name
+    select * from {{ ref('stg_gcp__billing') }}
 )
 
 select * from unioned

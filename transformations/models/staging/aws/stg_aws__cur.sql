@@ -46,7 +46,7 @@ tag_sets as (
 classified as (
     select
         line_items.*,
-        {{ aws_focus_unit('line_items.pricing_unit', 'pricing_units.focus_unit') }} as focus_unit,
+        {{ focus_unit('line_items.pricing_unit', 'pricing_units.focus_unit') }} as focus_unit,
         line_item_line_item_type as line_item_type,
         case
             when line_item_line_item_type in ('DiscountedUsage', 'RIFee')

@@ -5,7 +5,7 @@
 -- CommitmentDiscountQuantity/Unit are derived when absent (Spend: cost in billing currency; Usage:
 -- the consumed/pricing quantity), BillingAccountType/SubAccountType get AWS's account kinds, other
 -- columns new in 1.1/1.2 are NULL unless the export has them; units follow the FOCUS Unit Format
--- (macro aws_focus_unit); ServiceSubcategory and pricing-currency columns are filled in int_costs_enriched.
+-- (macro focus_unit); ServiceSubcategory and pricing-currency columns are filled in int_costs_enriched.
 
 {%- set import_state = source('finops_state', 'import_state') %}
 {%- set focus_cols = {} %}
@@ -61,8 +61,8 @@ joined as (
         raw_rows.*,
         import_state.export as source_export,
         import_state.source_format,
-        {{ aws_focus_unit('raw_rows.pricing_unit', 'pricing_seed.focus_unit') }} as focus_pricing_unit,
-        {{ aws_focus_unit('raw_rows.consumed_unit', 'consumed_seed.focus_unit') }} as focus_consumed_unit
+        {{ focus_unit('raw_rows.pricing_unit', 'pricing_seed.focus_unit') }} as focus_pricing_unit,
+        {{ focus_unit('raw_rows.consumed_unit', 'consumed_seed.focus_unit') }} as focus_consumed_unit
     from raw_rows
     inner join import_state
         on import_state.raw_table = raw_rows.raw_table

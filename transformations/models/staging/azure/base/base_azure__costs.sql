@@ -7,7 +7,6 @@
 -- One row per raw cost line, unioned over every actual / amortized table listed in import_state.
 -- Rename and cast only: missing columns become typed nulls (a PAYG export has ~24 of them).
 
-{%- set import_state = source('finops_state', 'import_state') %}
 {%- set columns = {
     'date': 'date',
     'billing_period_start_date': 'date',
@@ -71,43 +70,5 @@
     'import_id': 'varchar',
     'source_file': 'varchar',
 } %}
-{%- set export_tables = raw_tables('azure', ['actual', 'amortized']) %}
 
-with
-
-{% if export_tables | length > 0 -%}
-raw_rows as (
-    {% for t in export_tables %}
-    select
-        '{{ t.raw_table }}' as raw_table,
-        {{ select_typed_columns(t.relation, columns) }}
-    from {{ t.relation }}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-),
-
-{%- else -%}
-raw_rows as (
-    select cast(null as varchar) as raw_table, *
-    from ({{ select_typed_nulls(columns) }})
-),
-{%- endif %}
-
-import_state as (
-    select * from {{ import_state }}
-    where lower(provider) = 'azure' and source_format in ('actual', 'amortized')
-),
-
-final as (
-    select
-        raw_rows.*,
-        import_state.export as source_export,
-        import_state.source_format
-    from raw_rows
-    inner join import_state
-        on import_state.raw_table = raw_rows.raw_table
-        and import_state.billing_period = raw_rows.billing_period
-        and import_state.import_id = raw_rows.import_id
-)
-
-select * from final
+{{ current_import_rows('azure', ['actual', 'amortized'], columns) }}

@@ -1,6 +1,6 @@
 {#-
-  An AWS pricing unit in FOCUS Unit Format: the seed's spelling for the irregular ones
-  (`seed_unit`, NULL when the seed has none), else these rules on the unit as AWS writes it:
+  A pricing unit in FOCUS Unit Format (AWS, GCP): the seed's spelling for the irregular ones
+  (`seed_unit`, NULL when the seed has none), else these rules on the unit as the provider writes it:
     * white space trimmed and collapsed;
     * time units spelled out in the plural, alone or after a hyphen: Hrs, Hr, hour -> Hours;
       Mo, Month -> Months; Second, Sec -> Seconds; Day -> Days; Minute, Min -> Minutes;
@@ -8,7 +8,7 @@
   Anything else passes through unchanged; the data health test `warn_units_not_in_focus_format`
   lists what still does not follow the Unit Format.
 -#}
-{% macro aws_focus_unit(unit, seed_unit) -%}
+{% macro focus_unit(unit, seed_unit) -%}
     coalesce({{ seed_unit }}, nullif(
         regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
             regexp_replace(trim({{ unit }}), '\s+', ' ', 'g'),
