@@ -53,7 +53,7 @@ def acme_provider(tmp_path, monkeypatch):
 
 
 def test_a_new_provider_package_is_found_without_changing_other_code(acme_provider, tmp_path):
-    assert set(config_sections()) == {"aws", "azure", "acme"}
+    assert set(config_sections()) == {"aws", "azure", "gcp", "acme"}
 
     config = load_config(tmp_path / "missing.toml", {"OPEN_FINOPS_ACME_ACCOUNT": "42"})
 
