@@ -9,6 +9,7 @@ each run loads exactly the invoice months that got rows, whole, and that nothing
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -39,6 +40,8 @@ from openfinops.samples.gcp_billing import (
 # server does not serve: a minute's timeout per bucket. Set before gcsfs is first imported.
 os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
 
+REPO = Path(__file__).resolve().parents[2]
+GOOGLE_ROWS = REPO / "tests" / "fixtures" / "gcp" / "google-pso-cud-attribution"
 MONTHS = ("2026-09", "2026-10")
 ROWS = 150
 DATASET = "billing_export"
@@ -151,6 +154,48 @@ def test_months_load_whole_as_rows_arrive_and_late_rows_replace_a_closed_month(b
     assert focus == invoice_totals(rows + late)
     out = tmp_path / "gcp-focus.parquet"
     assert export_focus(data_dir / "finops.duckdb", out, "parquet", provider="gcp") > len(rows)
+    focus_validator(out)
+
+
+def google_rows() -> list[dict]:
+    """The 148 rows Google wrote for its CUD attribution tool's tests (Apache-2.0; README there)."""
+    decoder, rows = json.JSONDecoder(), []
+    for path in sorted(GOOGLE_ROWS.glob("test_*/export.json")):
+        text, at = path.read_text(), 0
+        while True:  # a sequence of pretty-printed objects, as their `jq -rc .` reads it
+            while at < len(text) and text[at].isspace():
+                at += 1
+            if at == len(text):
+                break
+            row, at = decoder.raw_decode(text, at)
+            rows.append(row)
+    return rows
+
+
+def test_googles_own_export_rows_import_reconciled_with_the_invoice_and_validate(bigquery, data_dir, tmp_path,
+                                                                                focus_validator):
+    rows = google_rows()
+    table = "gcp_billing_export_v1_00F3D8_28D652_3F036F"
+    ref = create_export_table(bigquery, DATASET, table, detailed=False)
+    append_rows(bigquery, ref, "\n".join(json.dumps(row) for row in rows).encode())
+
+    state, results = run(data_dir, source(table), build=True)
+
+    assert state.is_completed(), state.message
+    assert outcomes(results) == {"2019-01": "imported", "2019-03": "imported"}
+    invoice: dict[str, Decimal] = {}  # Google's invoice total: cost + credits, from the strings it wrote
+    for row in rows:
+        month = f"{row['invoice']['month'][:4]}-{row['invoice']['month'][4:]}"
+        charged = Decimal(row["cost"]) + sum(Decimal(c["amount"]) for c in row.get("credits") or [])
+        invoice[month] = invoice.get(month, Decimal(0)) + charged
+    focus = dict(query(data_dir, "SELECT x_BillingPeriod, sum(BilledCost) FROM focus.cost_and_usage "
+                                 "WHERE x_Provider = 'gcp' GROUP BY 1"))
+    assert focus == invoice
+    # Credits named, not typed (before 2020-09): both discounts are netted on their usage rows.
+    assert query(data_dir, "SELECT DISTINCT ChargeCategory FROM focus.cost_and_usage ORDER BY 1") == [
+        ("Purchase",), ("Usage",)]
+    out = tmp_path / "google.parquet"
+    assert export_focus(data_dir / "finops.duckdb", out, "parquet", provider="gcp") == len(rows)
     focus_validator(out)
 
 
