@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 import dlt
+import duckdb
 from dlt.common.destination.client import SqlModel
 from dlt.common.schema.typing import TColumnSchema
 from dlt.extract.items import DataItemWithMeta
@@ -97,8 +98,9 @@ def select_sql(files: dict[Path, str], fmt: str, manifest: Manifest, import_id: 
     with data_files.connection() as con:
         try:
             present = {row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
-        except Exception as exc:
-            raise DataFileError(f"{', '.join(files.values())}: cannot read as {fmt.upper()} ({exc})") from None
+        except duckdb.Error as exc:
+            detail = str(exc).strip().splitlines()[0]
+            raise DataFileError(f"{', '.join(files.values())}: cannot read as {fmt.upper()} ({detail})") from None
     kinds = {name: kind for name, kind in raw_columns().items() if name in present}
     expressions = {name: _typed(name, kind) for name, kind in kinds.items()}
     expressions.update(data_files.lineage_values(manifest.billing_period, manifest.manifest_id, import_id))
