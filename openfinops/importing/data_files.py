@@ -119,7 +119,7 @@ def diagnose(con: duckdb.DuckDBPyConnection, local: Path, file_format: str, disp
     gzip_fault = _gzip_fault(local)
     if gzip_fault:
         return gzip_fault
-    detail = _first_line(exc).replace(str(local), display)
+    detail = first_line(exc).replace(str(local), display)
     if isinstance(exc, duckdb.ConversionException) and casts:
         bad_value = _first_bad_value(con, local, file_format, casts)
         return bad_value or f"a value does not match its column type ({detail})"
@@ -176,5 +176,5 @@ def _first_bad_value(con: duckdb.DuckDBPyConnection, local: Path, file_format: s
     return f"column {column}, row {row}: {found[2 * i + 1]!r} is not {TYPE_NOUNS[kind]}"
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

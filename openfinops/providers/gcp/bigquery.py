@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from openfinops.errors import AccessError, ImportFailed
+from openfinops.importing.data_files import first_line
 from openfinops.importing.exports import DataFile
 
 from .manifests import Manifest, month_manifest
@@ -190,7 +191,7 @@ def bigquery_errors(export: GcpExport) -> Iterator[None]:
                           "credentials need roles/bigquery.dataViewer on the dataset and roles/bigquery.jobUser "
                           "on the project") from None
     except auth_exceptions.RefreshError as exc:
-        raise AccessError(f"{export.location}: Google refused the credentials ({_first_line(exc)})") from None
+        raise AccessError(f"{export.location}: Google refused the credentials ({first_line(exc)})") from None
     except exceptions.BadRequest as exc:
         raise ImportFailed(f"{export.location}: BigQuery rejected the query ({_reason(exc)})") from None
 
@@ -203,9 +204,4 @@ def _not_found(exc) -> str:
 
 
 def _reason(exc) -> str:
-    return _first_line(getattr(exc, "message", None) or exc)
-
-
-def _first_line(exc) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return first_line(getattr(exc, "message", None) or exc)

@@ -18,6 +18,7 @@ import fsspec
 
 from openfinops.errors import AccessError, DataFileError, ManifestError
 from openfinops.importing import data_files
+from openfinops.importing.data_files import first_line
 from openfinops.importing.exports import DataFile
 from openfinops.importing.files import is_local
 from openfinops.importing.sql import literal
@@ -83,22 +84,29 @@ def discover_files(export: GcpExport) -> list[Manifest]:
 
 def _months(con: duckdb.DuckDBPyConnection, fs: fsspec.AbstractFileSystem, export: GcpExport,
             paths: list[str]) -> Iterator[tuple[str, tuple[str, object]]]:
-    """(file, (invoice month, newest export_time)) for every invoice month of every file."""
-    for path in paths:
-        url = path if is_local(fs) else f"{fs.protocol[0] if isinstance(fs.protocol, tuple) else fs.protocol}://{path}"
-        scan = scan_sql([url], file_format(path), {"invoice": "STRUCT(month VARCHAR)", "export_time": "VARCHAR"})
+    """(file, (invoice month, newest export_time)) for every invoice month of every file: one scan
+    per file format, so DuckDB reads the files in parallel."""
+    protocol = fs.protocol[0] if isinstance(fs.protocol, tuple) else fs.protocol
+    urls = {(path if is_local(fs) else f"{protocol}://{path}"): path for path in paths}
+    by_format: dict[str, list[str]] = defaultdict(list)
+    for url, path in urls.items():
+        by_format[file_format(path)].append(url)
+    for fmt, scanned in sorted(by_format.items()):
+        scan = scan_sql(scanned, fmt, {"invoice": "STRUCT(month VARCHAR)", "export_time": "VARCHAR"})
         try:
-            rows = con.execute(f"SELECT invoice.month, max(CAST(export_time AS TIMESTAMPTZ)) FROM {scan} "
-                               "GROUP BY ALL").fetchall()
+            rows = con.execute(f"SELECT filename, invoice.month, max(CAST(export_time AS TIMESTAMPTZ)) FROM {scan} "
+                               "GROUP BY ALL ORDER BY ALL").fetchall()
         except duckdb.Error as exc:
-            raise DataFileError(f"{export.location}/{path.split('/')[-1]}: cannot read as "
-                                f"{file_format(path).upper()} ({_first_line(exc).replace(url, path)})") from None
-        for month, last in rows:
+            detail = first_line(exc)
+            for url, path in urls.items():
+                detail = detail.replace(url, path)
+            raise DataFileError(f"{export.location}: cannot read as {fmt.upper()} ({detail})") from None
+        for url, month, last in rows:
             if not month:
-                raise DataFileError(f"{path}: column invoice.month is empty in some rows: not a billing export")
+                raise DataFileError(f"{urls[url]}: column invoice.month is empty in some rows: not a billing export")
             if last is None:
-                raise DataFileError(f"{path}: column export_time is empty in some rows: not a billing export")
-            yield path, (month, last)
+                raise DataFileError(f"{urls[url]}: column export_time is empty in some rows: not a billing export")
+            yield urls[url], (month, last)
 
 
 def scan_sql(files: list[str], fmt: str, columns: dict[str, str] | None = None) -> str:
@@ -119,11 +127,6 @@ def access_errors(location: str) -> Iterator[None]:
     try:
         yield
     except PermissionError as exc:
-        raise AccessError(f"{location}: access denied ({_first_line(exc)})") from None
+        raise AccessError(f"{location}: access denied ({first_line(exc)})") from None
     except FileNotFoundError:
         raise ManifestError(f"{location}: not found") from None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -99,8 +99,8 @@ def select_sql(files: dict[Path, str], fmt: str, manifest: Manifest, import_id: 
         try:
             present = {row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
         except duckdb.Error as exc:
-            detail = str(exc).strip().splitlines()[0]
-            raise DataFileError(f"{', '.join(files.values())}: cannot read as {fmt.upper()} ({detail})") from None
+            raise DataFileError(f"{', '.join(files.values())}: cannot read as {fmt.upper()} "
+                                f"({data_files.first_line(exc)})") from None
     kinds = {name: kind for name, kind in raw_columns().items() if name in present}
     expressions = {name: _typed(name, kind) for name, kind in kinds.items()}
     expressions.update(data_files.lineage_values(manifest.billing_period, manifest.manifest_id, import_id))
