@@ -16,7 +16,7 @@ os.environ.setdefault("DBT_USE_COLORS", "false")
 
 from openfinops.config import ConfigError, load_config  # noqa: E402
 
-from . import aws, azure, dashboards, demo, focus, gcp, report, server  # noqa: E402
+from . import aws, azure, dashboards, demo, focus, gcp, rates, report, server  # noqa: E402
 from .display import print_error  # noqa: E402
 from .logs import LOG_FILE, route_logs  # noqa: E402
 
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.register(nouns)
     dashboards.register(nouns)
     report.register(nouns)
+    rates.register(nouns)
     return parser
 
 

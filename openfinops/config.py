@@ -24,11 +24,15 @@ class ConfigError(ValueError):
 
 
 CHANNELS = ("slack", "teams", "email", "webhook")
+# The [notifications] keys that are numbers, and their kind.
+NOTIFICATION_NUMBERS = {"smtp_port": int, "stale_after_hours": float, "commitment_expiry_days": int,
+                        "commitment_min_utilization_pct": float, "commitment_utilization_window_days": int}
 
 
 @dataclass(frozen=True)
 class Notifications:
-    """Where failed imports and silent exporters are reported (`[notifications]`).
+    """Where failed imports, silent exporters and commitment discounts that need attention are reported
+    (`[notifications]`).
 
     Webhook URLs and the SMTP password are secrets: set them through the environment
     (OPEN_FINOPS_NOTIFICATIONS_URL, OPEN_FINOPS_NOTIFICATIONS_SMTP_PASSWORD) rather than the file.
@@ -43,6 +47,12 @@ class Notifications:
     email_from: str | None = None
     email_to: str | None = None
     stale_after_hours: float = 48.0  # an export that delivered nothing newer is reported as silent
+    # Active commitment discounts (RIs, savings plans, reservations, CUDs) whose term ends within this
+    # many days are reported (0: never), and those used below this percentage over the newest
+    # `commitment_utilization_window_days` days of data (0: never).
+    commitment_expiry_days: int = 30
+    commitment_min_utilization_pct: float = 80.0
+    commitment_utilization_window_days: int = 7
 
     def __post_init__(self) -> None:
         if self.channel and self.channel not in CHANNELS:
@@ -51,6 +61,15 @@ class Notifications:
             raise ConfigError(f"[notifications] channel {self.channel!r} needs url (or OPEN_FINOPS_NOTIFICATIONS_URL)")
         if self.channel == "email" and not (self.smtp_host and self.email_to):
             raise ConfigError("[notifications] channel 'email' needs smtp_host and email_to")
+        if self.commitment_expiry_days < 0:
+            raise ConfigError("[notifications] commitment_expiry_days must be 0 (no expiry alerts) or more, "
+                              f"not {self.commitment_expiry_days}")
+        if not 0 <= self.commitment_min_utilization_pct <= 100:
+            raise ConfigError("[notifications] commitment_min_utilization_pct must be a percentage from 0 (no "
+                              f"utilization alerts) to 100, not {self.commitment_min_utilization_pct:g}")
+        if self.commitment_utilization_window_days < 1:
+            raise ConfigError("[notifications] commitment_utilization_window_days must be 1 or more, "
+                              f"not {self.commitment_utilization_window_days}")
 
 
 @dataclass(frozen=True)
@@ -114,12 +133,9 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
     data_dir = str(project.get("data_dir", "data")).strip()
     if not data_dir:
         raise ConfigError(f"{path} / {ENV_PREFIX}PROJECT_DATA_DIR: data_dir is empty")
-    for key in ("smtp_port", "stale_after_hours"):
+    for key, kind in NOTIFICATION_NUMBERS.items():
         if key in notifications:
-            try:
-                notifications[key] = float(notifications[key]) if key == "stale_after_hours" else int(notifications[key])
-            except ValueError:
-                raise ConfigError(f"[notifications] {key} is not a number: {notifications[key]!r}") from None
+            notifications[key] = parse_number(notifications[key], kind, f"[notifications] {key}")
     providers = {}
     for key, section in config_sections().items():
         values = dict(raw.get(key, {}))
@@ -137,6 +153,21 @@ def parse_bool(value: Any, name: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{name} must be true or false, not {value!r}")
     return value
+
+
+def parse_number(value: Any, kind: type[int] | type[float], name: str) -> int | float:
+    """A number from the file or from the environment's text; `int` ones must be whole."""
+    try:
+        number = float(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None:
+        raise ConfigError(f"{name} is not a number: {value!r}")
+    if kind is int:
+        if not number.is_integer():
+            raise ConfigError(f"{name} is not a whole number: {value!r}")
+        return int(number)
+    return number
 
 
 def _apply_env(env: Mapping[str, str], section: str, values: dict) -> None:

@@ -30,6 +30,9 @@ PUBLISHED_TABLES = {
     "dashboards.import_health": "dashboards/import_health.parquet",
     "dashboards.reporting_window": "dashboards/reporting_window.parquet",
     "dashboards.import_failures": "dashboards/import_failures.parquet",
+    **{f"rate_optimization.{name}": f"rate_optimization/{name}.parquet" for name in (
+        "commitment_utilization", "commitment_coverage", "savings", "spot_usage", "commitment_inventory",
+        "commitment_recommendations", "commitment_recommendation_hours")},
 }
 
 

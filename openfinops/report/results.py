@@ -106,13 +106,19 @@ def card_results(read_database: Path, dashboards: list[Dashboard], top: int = TO
     return results
 
 
+# what the report reads itself, whatever the cards name: the newest day, filter values by cost
+REPORT_COLUMNS = ("ChargePeriodStart", "BilledCost")
+
+
 def _copy_published(con: duckdb.DuckDBPyConnection, dashboards: list[Dashboard]) -> None:
-    """`focus.rows`: the published FOCUS table's columns that any card or filter names; the other
-    published tables (small marts) whole, under their own names."""
+    """`focus.rows`: the published FOCUS table's columns that any card or filter names, and those the
+    report itself reads (the newest day, filter values by cost); the other published tables (small
+    marts) whole, under their own names."""
     columns = [name for (name,) in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'published' "
         "AND table_schema = 'focus' AND table_name = 'cost_and_usage' ORDER BY ordinal_position").fetchall()]
-    text = "\n".join([c.sql for d in dashboards for c in d.cards] + [f.column for d in dashboards for f in d.filters])
+    text = "\n".join([c.sql for d in dashboards for c in d.cards] + [f.column for d in dashboards for f in d.filters]
+                     + list(REPORT_COLUMNS))
     used = [c for c in columns if re.search(rf"\b{re.escape(c)}\b", text, re.IGNORECASE)]
     con.execute("CREATE SCHEMA focus")
     con.execute(f"CREATE TABLE focus.rows AS SELECT {', '.join(map(quote, used))} FROM published.{FOCUS_TABLE}")

@@ -141,6 +141,7 @@ class Template:
     seller: str | None = None  # Marketplace seller's legal name: billed by AWS Marketplace
     term: str | None = "OnDemand"
     free: bool = False         # billed at $0 (free tier, free data transfer in); the public rate stays
+    spot_rate: float | None = None  # Spot: billed at this rate; `rate` stays the public on-demand one
     whole: bool = False        # counted in whole units (requests, events)
     description: str = ""      # when not the generic one; "{location}" is the region's name
     extra: dict = field(default_factory=dict)  # long-tail product attributes (v2 product map)
@@ -156,8 +157,9 @@ TEMPLATES = [
     Template("ec2_c5xl", "AmazonEC2", EC2, "BoxUsage:c5.xlarge", "RunInstances", "Hrs", 0.17, (1, 1),
              "Compute Instance", 8, "i-{h17}", instance_type="c5.xlarge", norm_factor=8, zonal=True,
              extra={"vcpu": "4", "memory": "8 GiB", **C6}),
-    Template("ec2_spot", "AmazonEC2", EC2, "SpotUsage:m5.large", "RunInstances:SV001", "Hrs", 0.0352, (1, 1),
+    Template("ec2_spot", "AmazonEC2", EC2, "SpotUsage:m5.large", "RunInstances:SV001", "Hrs", 0.096, (1, 1),
              "Compute Instance", 6, "i-{h17}", instance_type="m5.large", norm_factor=4, zonal=True, term=None,
+             spot_rate=0.0352,
              extra={"vcpu": "2", "memory": "8 GiB", "instance_family": "General purpose"}),
     Template("ec2_ri_l", "AmazonEC2", EC2, "BoxUsage:m5.large", "RunInstances", "Hrs", 0.096, (1, 1),
              "Compute Instance", 4, "i-{h17}", line_type="DiscountedUsage", instance_type="m5.large", norm_factor=4,
@@ -562,6 +564,8 @@ def _catalog_entry(t: Template, region: tuple[str, str, str]) -> tuple[str, str,
         description = f"USD 0.0 hourly fee per Linux/UNIX (Amazon VPC), {t.instance_type} reserved instance applied"
     elif t.line_type == "SavingsPlanCoveredUsage":
         description = f"Compute Savings Plan rate {SP_RATE} applied to {t.usage_type}"
+    elif t.spot_rate is not None:
+        description = f"${_plain(t.spot_rate)} per Hour for Linux/UNIX Spot Instance: {t.instance_type}"
     else:
         description = f"USD {_plain(t.rate)} per {t.unit} for {usage_type} in {location}"
     return usage_type, sku, rate_code, description
@@ -695,7 +699,9 @@ def _usage_chunk(org: _Org, period: str, n: int, rng: random.Random, revision: i
     is_sp = pc.equal(line_type, "SavingsPlanCoveredUsage")
     is_mp = pc.is_valid(T("seller"))
     od_cost = pc.multiply(amount, rate)
-    unblended_rate = pc.if_else(pc.or_(is_ri, T("free")), 0.0, rate)
+    # Spot bills its own rate; pricing/publicOnDemandCost keeps what the hour costs on demand
+    billed_rate = pc.coalesce(T("spot_rate", pa.float64()), rate)
+    unblended_rate = pc.if_else(pc.or_(is_ri, T("free")), 0.0, billed_rate)
     unblended = pc.multiply(amount, unblended_rate)
     nf = T("norm_factor", pa.float64())
     normalized = pc.multiply(amount, nf)

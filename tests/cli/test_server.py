@@ -15,4 +15,4 @@ def test_deployments_are_read_from_prefect_yaml():
     assert [name.split("/")[1] for name in names] == [d["name"] for d in declared]
     assert names == ["aws-cur/monthly", "aws-cur/daily", "azure-billing/monthly", "azure-billing/daily",
                      "gcp-billing/monthly", "gcp-billing/daily", "focus-build/nightly",
-                     "dashboards-provision/on-demand"]
+                     "commitment-alerts/daily", "dashboards-provision/on-demand"]

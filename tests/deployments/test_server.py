@@ -154,9 +154,11 @@ def test_registering_twice_leaves_one_of_each(stack):
     automations = api(stack, "sorted(a.name for a in client.read_automations())")
     pools = api(stack, "sorted(p.name for p in client.read_work_pools())")
     blocks = api(stack, "sorted(b.name for b in client.read_block_documents() if b.name == 'finops-alerts')")
-    # aws-cur, azure-billing, gcp-billing
-    assert deployments == ["daily", "daily", "daily", "monthly", "monthly", "monthly", "nightly", "on-demand"]
-    assert automations == ["finops: FOCUS build failed", "finops: export silent", "finops: import failed"]
+    # aws-cur, azure-billing, gcp-billing; commitment-alerts
+    assert deployments == ["daily", "daily", "daily", "daily", "monthly", "monthly", "monthly", "nightly", "on-demand"]
+    assert automations == ["finops: FOCUS build failed", "finops: commitment alerts failed",
+                           "finops: commitments expiring", "finops: commitments under-utilized",
+                           "finops: export silent", "finops: import failed"]
     assert pools == ["finops-process"]
     assert blocks == ["finops-alerts"]
 

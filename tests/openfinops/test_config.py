@@ -169,10 +169,43 @@ def test_notification_secrets_from_the_environment(tmp_path):
     assert notifications.stale_after_hours == 12.5
 
 
-@pytest.mark.parametrize("key", ["SMTP_PORT", "STALE_AFTER_HOURS"])
+@pytest.mark.parametrize("key", ["SMTP_PORT", "STALE_AFTER_HOURS", "COMMITMENT_EXPIRY_DAYS",
+                                 "COMMITMENT_MIN_UTILIZATION_PCT", "COMMITMENT_UTILIZATION_WINDOW_DAYS"])
 def test_notification_numbers_must_be_numbers(tmp_path, key):
     with pytest.raises(ConfigError, match=rf"\[notifications\] {key.lower()} is not a number: 'soon'"):
         load_config(tmp_path / "missing.toml", {f"OPEN_FINOPS_NOTIFICATIONS_{key}": "soon"})
+
+
+def test_commitment_alert_thresholds(tmp_path):
+    assert (Notifications().commitment_expiry_days, Notifications().commitment_min_utilization_pct,
+            Notifications().commitment_utilization_window_days) == (30, 80.0, 7)
+    path = _write(tmp_path, "[notifications]\ncommitment_expiry_days = 60\ncommitment_min_utilization_pct = 90\n"
+                            "commitment_utilization_window_days = 14\n")
+    env = {"OPEN_FINOPS_NOTIFICATIONS_COMMITMENT_MIN_UTILIZATION_PCT": "72.5",
+           "OPEN_FINOPS_NOTIFICATIONS_COMMITMENT_UTILIZATION_WINDOW_DAYS": "30"}
+
+    notifications = load_config(path, env).notifications
+
+    assert notifications.commitment_expiry_days == 60
+    assert notifications.commitment_min_utilization_pct == 72.5  # the environment wins
+    assert notifications.commitment_utilization_window_days == 30
+    assert load_config(path, {"OPEN_FINOPS_NOTIFICATIONS_COMMITMENT_EXPIRY_DAYS": "0"}).notifications \
+        .commitment_expiry_days == 0  # off
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("commitment_expiry_days", "7.5", r"commitment_expiry_days is not a whole number: '?7.5'?"),
+    ("commitment_expiry_days", "-1", r"commitment_expiry_days must be 0 \(no expiry alerts\) or more, not -1"),
+    ("commitment_min_utilization_pct", "120",
+     r"commitment_min_utilization_pct must be a percentage from 0 \(no utilization alerts\) to 100, not 120"),
+    ("commitment_min_utilization_pct", "-5", r"commitment_min_utilization_pct must be a percentage .* not -5"),
+    ("commitment_utilization_window_days", "0", r"commitment_utilization_window_days must be 1 or more, not 0"),
+])
+def test_commitment_alert_thresholds_are_checked(tmp_path, key, value, message):
+    with pytest.raises(ConfigError, match=rf"^\[notifications\] {message}$"):
+        load_config(tmp_path / "missing.toml", {f"OPEN_FINOPS_NOTIFICATIONS_{key.upper()}": value})
+    with pytest.raises(ConfigError, match=message):  # from the file too, where TOML types it
+        load_config(_write(tmp_path, f"[notifications]\n{key} = {value}\n"), {})
 
 
 def test_unknown_notifications_key(tmp_path):

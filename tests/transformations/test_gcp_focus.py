@@ -455,3 +455,15 @@ def test_gcp_rows_pass_the_focus_validator(built, tmp_path, focus_validator):
     out = tmp_path / "gcp-focus.parquet"
     assert export_focus(database, out, "parquet", provider="Google Cloud") == 22
     focus_validator(out)
+
+
+def test_spend_based_cud_utilization_is_what_the_fee_offset_says(built):
+    """Google writes no unused rows: the fee's part the covered usage did not offset is the unused
+    commitment. 2 August: the fee (0.025132) is offset whole by the covered usage (0.025132);
+    3 August: 0.0673581 of 0.067369 offset, 0.0000109 unused (rate_optimization.commitment_utilization)."""
+    _, database, _ = built
+    rows = focus(database, f"""
+        SELECT strftime(charge_date, '%Y-%m-%d'), used_quantity, unused_quantity, unused_cost, utilization_pct
+        FROM rate_optimization.commitment_utilization WHERE commitment_id = '{CUD_SUB}' ORDER BY charge_date""")
+    assert rows == [("2025-08-02", Decimal("0.025132"), 0, 0, 100.0),
+                    ("2025-08-03", 0, Decimal("0.0000109"), Decimal("0.0000109"), 0.0)]

@@ -78,6 +78,16 @@ def test_every_card_under_a_value_of_each_filter_is_the_card_with_that_filter(re
     assert checked > 150
 
 
+def test_a_dashboard_alone_gets_its_newest_day_and_filter_values(read_copy):
+    """Whatever columns its cards name, the report reads ChargePeriodStart (the newest day) and BilledCost
+    (values by cost): rate-optimization's cards name neither."""
+    [dashboard] = [d for d in DASHBOARDS if d.name == "rate-optimization"]
+
+    alone = card_results(read_copy, [dashboard], top=3)
+
+    assert alone.as_of == "2026-10-31" and len(alone.choices[dashboard.name]["sub_account"]) == 3
+
+
 def test_filter_values_are_the_largest_by_cost(read_copy, results):
     [(largest,)] = query(read_copy, """
         SELECT ServiceName FROM focus.cost_and_usage WHERE ServiceName IS NOT NULL
