@@ -123,6 +123,12 @@ def _write_read_copy(published: Path) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch):
+    """Tables as wide as their cells whatever the terminal (another test in the process may have set COLUMNS)."""
+    monkeypatch.setenv("COLUMNS", "250")
+
+
 @pytest.fixture
 def published(data_dir) -> Path:
     return _write_read_copy(data_dir / "published").parent

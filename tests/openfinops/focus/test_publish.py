@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import duckdb
 
-from openfinops.focus.publish import KEEP_VERSIONS, READ_DATABASE, publish_focus
+from openfinops.focus.publish import KEEP_VERSIONS, PUBLISHED_TABLES, READ_DATABASE, publish_focus
 
 
 def make_focus(database, rows: int, cost: str) -> None:
@@ -24,6 +24,9 @@ def make_focus(database, rows: int, cost: str) -> None:
                     "SELECT count(*) AS focus_rows, sum(BilledCost) AS focus_billed_cost FROM focus.cost_and_usage")
         con.execute("CREATE OR REPLACE TABLE dashboards.reporting_window AS SELECT DATE '2026-09-30' AS as_of")
         con.execute("CREATE OR REPLACE TABLE dashboards.import_failures AS SELECT 'demo' AS export, false AS fixed")
+        con.execute("CREATE SCHEMA IF NOT EXISTS rate_optimization")
+        for table in (t for t in PUBLISHED_TABLES if t.startswith("rate_optimization.")):
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT 'aws' AS provider")
 
 
 def test_dashboards_read_a_published_version_while_the_working_database_is_written(tmp_path):
