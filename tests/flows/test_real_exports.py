@@ -193,3 +193,31 @@ def test_every_dashboard_card_runs_on_real_exports_and_the_report_was_written(im
 def card_of(dashboard: str, card_id: str):
     found = next(d for d in load_dashboards() if d.name == dashboard)
     return next(c for c in found.cards if c.id == card_id), found
+
+
+def test_rate_marts_on_the_workshop_reservations_match_their_ri_fee_rows(imported):
+    """The workshop's 9 RIs (one of them not used at all, one 10 % used), read straight from the real file:
+    the month's utilization is 1 − unused / reserved normalized units, the unused cost the RIFee row's
+    unused upfront and recurring fee, and the term the row's reservation/StartTime and EndTime."""
+    _, data_dir, _ = imported
+    with duckdb.connect() as con:
+        by_hand = con.execute(f"""
+            SELECT reservation_reservation_a_r_n,
+                   round(100 * (1 - reservation_unused_normalized_unit_quantity
+                                    / CAST(reservation_total_reserved_normalized_units AS DOUBLE)), 2),
+                   round(reservation_unused_amortized_upfront_fee_for_billing_period + reservation_unused_recurring_fee,
+                         6),
+                   CAST(reservation_start_time AS TIMESTAMPTZ), CAST(reservation_end_time AS TIMESTAMPTZ)
+            FROM read_parquet('{DATA_FILES["workshop-cur"][0]}')
+            WHERE line_item_line_item_type = 'RIFee' ORDER BY 1""").fetchall()
+    marts = query(data_dir, """
+        SELECT u.commitment_id, round(100 * sum(u.used_quantity) / sum(u.committed_quantity), 2),
+               round(sum(u.unused_cost), 6), any_value(i.start_at), any_value(i.end_at)
+        FROM rate_optimization.commitment_utilization u
+        JOIN rate_optimization.commitment_inventory i USING (provider, commitment_id)
+        WHERE i.commitment_type = 'Reserved Instance' AND u.commitment_id IN (
+            SELECT CommitmentDiscountId FROM focus.cost_and_usage WHERE x_SourceExport = 'workshop-cur')
+        GROUP BY 1 ORDER BY 1""")
+
+    assert len(by_hand) == 9 and {pct for _, pct, *_ in by_hand} > {0.0, 100.0}
+    assert [(ri, float(pct), float(cost), start, end) for ri, pct, cost, start, end in marts] == by_hand
