@@ -14,10 +14,6 @@ from __future__ import annotations
 
 import csv
 import importlib
-import json
-import os
-import shutil
-import subprocess
 import sys
 import types
 from decimal import Decimal
@@ -25,11 +21,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_builds import dbt_build
 
 from openfinops.warehouse import state
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT = ROOT / "transformations"
 
 
 def _azure_columns():
@@ -43,7 +39,6 @@ def _azure_columns():
 
 
 azure_columns = _azure_columns()
-DBT = Path(sys.executable).with_name("dbt")
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "azure" / "ea-usage-sample-27rows.csv"
 
 RI = "/providers/Microsoft.Capacity/reservationOrders/ro-1/reservations/ri-1"
@@ -204,16 +199,10 @@ def make_azure_exports(con) -> dict:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("azure_focus")
-    project = tmp / "transformations"
-    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
     database = tmp / "finops.duckdb"
     with duckdb.connect(str(database)) as con:
         totals = make_azure_exports(con)
-    env = dict(os.environ, OPEN_FINOPS_DATABASE=str(database), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    proc = subprocess.run([str(DBT), "build", "--project-dir", str(project), "--profiles-dir", str(project),
-                           "--threads", "4"], cwd=project, env=env, capture_output=True, text=True, timeout=900)
-    results = json.loads((project / "target" / "run_results.json").read_text())
-    status = {r["unique_id"]: r["status"] for r in results["results"]}
+    proc, status = dbt_build(tmp, database, "--threads", "4")
     return proc, database, status, totals
 
 

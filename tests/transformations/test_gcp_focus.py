@@ -16,22 +16,15 @@ on the Google Cloud rows.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_builds import dbt_build
 
 from openfinops.focus.export import export_focus
 from openfinops.warehouse import state
-
-ROOT = Path(__file__).resolve().parents[2]
-PROJECT = ROOT / "transformations"
-DBT = Path(sys.executable).with_name("dbt")
 
 # the raw columns as the importer lands them (contract), in the detailed table's order
 TYPES = {
@@ -263,19 +256,13 @@ def write_export(con, *, export: str, source_format: str, months: dict[str, list
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gcp_focus")
-    project = tmp / "transformations"
-    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
     database = tmp / "finops.duckdb"
     with duckdb.connect(str(database)) as con:
         write_export(con, export="gcp-detailed", source_format="detailed",
                      months={"2025-07": JULY, "2025-08": AUGUST}, columns=list(TYPES))
         write_export(con, export="gcp-standard-2019", source_format="standard", months={"2019-01": JANUARY_2019},
                      columns=STANDARD_2019)
-    env = dict(os.environ, OPEN_FINOPS_DATABASE=str(database), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    proc = subprocess.run([str(DBT), "build", "--project-dir", str(project), "--profiles-dir", str(project),
-                           "--threads", "4"], cwd=project, env=env, capture_output=True, text=True, timeout=900)
-    results = json.loads((project / "target" / "run_results.json").read_text())
-    status = {r["unique_id"]: r["status"] for r in results["results"]}
+    proc, status = dbt_build(tmp, database, "--threads", "4")
     return proc, database, status
 
 

@@ -7,11 +7,6 @@ and only the rate optimization models are built over them, with their data tests
 from __future__ import annotations
 
 import csv
-import json
-import os
-import shutil
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -20,10 +15,9 @@ import duckdb
 import pyarrow as pa
 import pytest
 import yaml
+from dbt_builds import PROJECT, dbt_build
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT = ROOT / "transformations"
-DBT = Path(sys.executable).with_name("dbt")
 EXAMPLES = ROOT.parent / "shared" / "data" / "focus-spec-1.2-examples"
 MODELS = ["commitment_eligible_usage", "int_rate_usage", "commitment_utilization", "commitment_coverage", "savings",
           "spot_usage", "commitment_recommendation_hours", "commitment_recommendations"]
@@ -100,8 +94,6 @@ STEPPED = [4.8 + (4.8 if i % 5 else 0.0) for i in range(HOURS)]
 @pytest.fixture(scope="module")
 def marts(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("rate_optimization")
-    project = tmp / "transformations"
-    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
     database = tmp / "finops.duckdb"
     columns = focus_columns()
     rows = [r for name, path in SCENARIOS.items() for r in spec_rows(name, path)]
@@ -117,12 +109,9 @@ def marts(tmp_path_factory):
                           for k in names})
         con.register("batch", batch)
         con.execute("INSERT INTO focus.cost_and_usage BY NAME SELECT * FROM batch")
-    env = dict(os.environ, OPEN_FINOPS_DATABASE=str(database), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    proc = subprocess.run([str(DBT), "build", "--project-dir", str(project), "--profiles-dir", str(project),
-                           "--select", *MODELS], cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    proc, status = dbt_build(tmp, database, "--select", *MODELS)
     assert proc.returncode == 0, proc.stdout[-4000:]
-    results = json.loads((project / "target" / "run_results.json").read_text())
-    assert {r["status"] for r in results["results"]} <= {"success", "pass"}
+    assert set(status.values()) <= {"success", "pass"}
     return database
 
 
