@@ -311,3 +311,124 @@ def test_compare_aws_is_for_aws(capsys, data_dir, published):
 
     assert code == 2 and out == ""
     assert err.splitlines() == ["finops: --compare-aws compares AWS recommendations: not with --provider azure"]
+
+
+# A Cost Explorer endpoint on 127.0.0.1 (moto implements neither recommendation operation). It speaks
+# the service's JSON protocol, checks every request against botocore's model of the service, and answers
+# with bodies that pass the same check against the operations' output shapes, paged as AWS pages them.
+CE_PAGES = {
+    "GetSavingsPlansPurchaseRecommendation": [
+        {"Metadata": {"RecommendationId": "r-1", "GenerationTimestamp": "2026-11-01T06:00:00Z"},
+         "SavingsPlansPurchaseRecommendation": {
+             "AccountScope": "PAYER", "SavingsPlansType": "COMPUTE_SP", "TermInYears": "ONE_YEAR",
+             "PaymentOption": "NO_UPFRONT", "LookbackPeriodInDays": "THIRTY_DAYS",
+             "SavingsPlansPurchaseRecommendationDetails": [
+                 {"AccountId": "111111111111", "CurrencyCode": "USD", "HourlyCommitmentToPurchase": "5.0",
+                  "EstimatedAverageUtilization": "98.0", "CurrentAverageHourlyOnDemandSpend": "7.0",
+                  "EstimatedOnDemandCost": "1200.0", "UpfrontCost": "0.0", "EstimatedMonthlySavingsAmount": "1100"}],
+             "SavingsPlansPurchaseRecommendationSummary": {
+                 "CurrencyCode": "USD", "HourlyCommitmentToPurchase": "7.5", "TotalRecommendationCount": "2",
+                 "EstimatedMonthlySavingsAmount": "1642.5", "EstimatedSavingsPercentage": "22.1",
+                 "CurrentOnDemandSpend": "7440.0"}},
+         "NextPageToken": "page-2"},
+        {"Metadata": {"RecommendationId": "r-1", "GenerationTimestamp": "2026-11-01T06:00:00Z"},
+         "SavingsPlansPurchaseRecommendation": {"SavingsPlansPurchaseRecommendationDetails": [
+             {"AccountId": "222222222222", "CurrencyCode": "USD", "HourlyCommitmentToPurchase": "2.5",
+              "EstimatedAverageUtilization": "92.0", "CurrentAverageHourlyOnDemandSpend": "3.33",
+              "EstimatedOnDemandCost": "600.0", "UpfrontCost": "0.0", "EstimatedMonthlySavingsAmount": "542.5"}]}},
+    ],
+    "GetReservationPurchaseRecommendation": [
+        {"Metadata": {"RecommendationId": "r-2", "GenerationTimestamp": "2026-11-01T06:00:00Z"},
+         "Recommendations": [{"AccountScope": "PAYER", "LookbackPeriodInDays": "THIRTY_DAYS",
+                              "TermInYears": "ONE_YEAR", "PaymentOption": "NO_UPFRONT", "RecommendationDetails": [
+             {"AccountId": "111111111111", "CurrencyCode": "USD", "RecommendedNumberOfInstancesToPurchase": "4",
+              "RecommendedNormalizedUnitsToPurchase": "16", "AverageUtilization": "97.5",
+              "EstimatedMonthlySavingsAmount": "120.5", "EstimatedBreakEvenInMonths": "7.2",
+              "InstanceDetails": {"EC2InstanceDetails": {"Family": "m5", "InstanceType": "m5.large",
+                                                         "Region": "us-east-1", "Platform": "Linux/UNIX"}}}]}],
+         "NextPageToken": "page-2"},
+        {"Metadata": {"RecommendationId": "r-2", "GenerationTimestamp": "2026-11-01T06:00:00Z"},
+         "Recommendations": [{"RecommendationDetails": [
+             {"AccountId": "111111111111", "CurrencyCode": "USD", "RecommendedNumberOfInstancesToPurchase": "2",
+              "RecommendedNormalizedUnitsToPurchase": "16", "AverageUtilization": "90.0",
+              "EstimatedMonthlySavingsAmount": "80.0", "EstimatedBreakEvenInMonths": "8.0",
+              "InstanceDetails": {"EC2InstanceDetails": {"Family": "c5", "InstanceType": "c5.xlarge",
+                                                         "Region": "eu-west-1", "Platform": "Linux/UNIX"}}}]}]},
+    ],
+}
+
+
+@pytest.fixture
+def cost_explorer(monkeypatch, tmp_path):
+    """A Cost Explorer endpoint answering CE_PAGES; yields the requests it got: (operation, body, problems)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    model = botocore.session.get_session().get_service_model("ce")
+    requests: list[tuple[str, dict, str]] = []
+
+    def problems(body: dict, shape) -> str:
+        report = ParamValidator().validate(body, shape)
+        return report.generate_report() if report.has_errors() else ""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            operation = self.headers["X-Amz-Target"].removeprefix(model.metadata["targetPrefix"] + ".")
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+            op = model.operation_model(operation)
+            found = problems(body, op.input_shape)
+            if self.headers["Content-Type"] != "application/x-amz-json-1.1" or "Credential=AKIA" not in \
+                    self.headers.get("Authorization", ""):
+                found += " not a signed JSON 1.1 request"
+            requests.append((operation, body, found))
+            pages = CE_PAGES[operation]
+            page = pages[1] if body.get("NextPageToken") == "page-2" else pages[0]
+            answer = json.dumps(page).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args):
+            pass
+
+    for operation, pages in CE_PAGES.items():  # the answers are what the model says AWS returns
+        for page in pages:
+            assert problems(page, model.operation_model(operation).output_shape) == "", operation
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_COST_EXPLORER", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    yield requests
+    server.shutdown()
+
+
+def test_compare_aws_prints_ours_next_to_cost_explorer(capsys, data_dir, published, cost_explorer):
+    code, out, err = run(capsys, data_dir, "recommend", "--compare-aws", "--aws-reservations")
+
+    assert code == 0 and err == ""
+    assert [(op, body.get("NextPageToken"), found) for op, body, found in cost_explorer] == [
+        ("GetSavingsPlansPurchaseRecommendation", None, ""), ("GetSavingsPlansPurchaseRecommendation", "page-2", ""),
+        ("GetReservationPurchaseRecommendation", None, ""), ("GetReservationPurchaseRecommendation", "page-2", "")]
+    assert cost_explorer[0][1] == {"SavingsPlansType": "COMPUTE_SP", "TermInYears": "ONE_YEAR",
+                                   "PaymentOption": "NO_UPFRONT", "LookbackPeriodInDays": "THIRTY_DAYS",
+                                   "AccountScope": "PAYER"}
+    rows = {r[0]: r[1:] for r in table_rows(out) if len(r) == 3}
+    assert rows["hourly commitment to buy"] == ["7.200 USD/h", "7.500 USD/h"]  # ours is the fixture's 30-day row
+    assert rows["on-demand eligible spend per hour (avg)"] == ["12.340 USD/h", "10.330 USD/h"]  # 7.0 + 3.33
+    assert rows["expected utilization"] == ["97.5 %", "96.0 %"]  # (98 × 5 + 92 × 2.5) / 7.5
+    assert rows["expected coverage"] == ["81.0 %", "75.8 %"]  # 1 − (1200 + 600) / 7440
+    assert rows["savings per month"] == ["1,520.83 USD", "1,642.50 USD"]
+    families = {r[0]: r[1:] for r in table_rows(out) if len(r) == 8}
+    assert families["m5"] == ["4 × m5.large", "16.000", "304.17 USD", "4 × m5.large us-east-1", "16.000", "97.5 %",
+                              "120.50 USD"]
+    assert families["c5"][:3] == ["", "", ""]  # Cost Explorer's alone
+    assert families["c5"][3:] == ["2 × c5.xlarge eu-west-1", "16.000", "90.0 %", "80.00 USD"]
