@@ -28,7 +28,8 @@ class Measurement:
     output: str  # stdout and stderr, interleaved
 
 
-def run(cmd: list[str], *, cwd: Path | None = None, timeout: float | None = None) -> Measurement:
+def run(cmd: list[str], *, cwd: Path | None = None, timeout: float | None = None,
+        env: dict[str, str] | None = None) -> Measurement:
     """Run `cmd` to completion while a thread samples the RSS of its process tree. After `timeout`
     seconds the whole tree is killed: a program that fails in its main process while its worker
     processes wait for work (focus-converter does) would otherwise never exit."""
@@ -36,7 +37,7 @@ def run(cmd: list[str], *, cwd: Path | None = None, timeout: float | None = None
     os.sync()
     with tempfile.TemporaryFile(mode="w+") as out:  # a file, not a pipe: a chatty child never blocks
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
         peak = [0]
         done = threading.Event()
         sampler = threading.Thread(target=_sample, args=(proc.pid, peak, done), daemon=True)

@@ -20,11 +20,17 @@ import os
 import platform
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 
@@ -40,7 +46,8 @@ DBT = Path(sys.executable).parent / "dbt"
 DBT_PROJECT = REPO / "transformations"
 COMPILED_FOCUS_SQL = Path("compiled", "open_finops", "models", "marts", "focus", "cost_and_usage.sql")
 FORMATS = {"v2": "CUR 2.0 Parquet", "v1": "CUR v1 gzip CSV"}
-FINOPS_STEPS = ("import", "build", "build-again", "import+build")
+SERVED = "import+build (server)"  # the same, with a Prefect server already running
+FINOPS_STEPS = ("import", "build", "build-again", "import+build", SERVED)
 # Issue 12: wall time as a multiple of the bare DuckDB copy of the same files, so different machines
 # compare. (Issue 6 judged the build against build-ctas, which hid how heavy the build's SQL is.)
 TARGETS = {"import": 1.5, "build": 3.0}
@@ -110,6 +117,8 @@ def measure_format(data: Dataset, work: Path, build_ctas: bool, compare: bool, p
     steps = [_baseline(data, work), *_import_then_build(data, work, build_ctas)]
     if compare and v == "v1":  # focus-converter reads CUR v1 (its provider `aws-cur`)
         steps.append(_import_and_build(data, work))
+        with prefect_server(work) as api_url:
+            steps.append(_import_and_build(data, work, api_url))
         steps.append(_peer(data, work, peer))
     return steps
 
@@ -149,21 +158,61 @@ def _import_then_build(data: Dataset, work: Path, build_ctas: bool) -> list[dict
     return steps
 
 
-def _import_and_build(data: Dataset, work: Path) -> dict:
-    """`finops aws import-cur` as a user runs it (import, then build), on a fresh data folder."""
+def _import_and_build(data: Dataset, work: Path, api_url: str | None = None) -> dict:
+    """`finops aws import-cur` as a user runs it (import, then build), on a fresh data folder; with
+    `api_url`, against that Prefect server (as after `finops server up`, or in the compose stack)
+    instead of the temporary one the CLI starts."""
     folder = _fresh(work / f"{data.cur_version}-import+build")
-    step = _finops(data, "import+build", folder, work, "aws", "import-cur", "--path", str(data.root),
-                   "--export-name", data.export_name, "--cur-version", data.cur_version)
+    step = _finops(data, SERVED if api_url else "import+build", folder, work, "aws", "import-cur", "--path",
+                   str(data.root), "--export-name", data.export_name, "--cur-version", data.cur_version,
+                   env={**os.environ, "PREFECT_API_URL": api_url} if api_url else None)
     shutil.rmtree(folder)
     return step
 
 
-def _finops(data: Dataset, name: str, folder: Path, cwd: Path, *argv: str) -> dict:
+@contextmanager
+def prefect_server(work: Path) -> Iterator[str]:
+    """A Prefect server of its own (home, database, port) for the duration; yields its API URL. Its
+    start-up and memory are not part of any step: it is the long-lived server a user already runs."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    home = _fresh(work / "prefect-server")
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_UI_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    api_url = f"http://127.0.0.1:{port}/api"
+    with open(home / "server.log", "wb") as log:
+        server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                   "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while not _healthy(api_url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Prefect server did not start; see {home / 'server.log'}")
+            time.sleep(0.5)
+        yield api_url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _healthy(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _finops(data: Dataset, name: str, folder: Path, cwd: Path, *argv: str, env: dict | None = None) -> dict:
     """Run `finops --data-dir folder argv...` and measure it, with what its logs and FOCUS table say."""
     flow_log, dbt_log = folder / "logs" / "finops.log", folder / "tmp" / "dbt" / "logs" / "dbt.log"
     # The logs are appended to: only what this run adds is read (build-again shares the build's folder).
     marks = {log: log.stat().st_size if log.exists() else 0 for log in (flow_log, dbt_log)}
-    m = measure.run([str(FINOPS), "--data-dir", str(folder), *argv], cwd=cwd)
+    m = measure.run([str(FINOPS), "--data-dir", str(folder), *argv], cwd=cwd, env=env)
     flow = _flow_seconds(_read_from(flow_log, marks[flow_log]))
     database = folder / "finops.duckdb"
     return _step(data, name, m, _database_bytes(database), flow_seconds=flow,
@@ -248,7 +297,7 @@ def _step(data: Dataset, name: str, m: measure.Measurement, size_bytes: int, **e
         "billed_cost": None,  # their Σ BilledCost
         **extra,
     }
-    print(f"  {name:<15} {step['status'].split(':')[0]:<6} {step['seconds']:>8.1f} s {step['peak_rss_mb']:>6} MiB",
+    print(f"  {name:<21} {step['status'].split(':')[0]:<6} {step['seconds']:>8.1f} s {step['peak_rss_mb']:>6} MiB",
           flush=True)
     return step
 
@@ -318,7 +367,7 @@ def _ok_steps(steps: list[dict], v: str) -> dict[str, dict]:
 def ratios(steps: list[dict]) -> dict:
     """Per format, "step/reference": wall time, flow time and peak RSS of the step over the reference's."""
     pairs = [("import", "baseline"), ("build", "baseline"), ("build-again", "baseline"), ("build", "build-ctas"),
-             ("import+build", PEER)]
+             ("import+build", PEER), (SERVED, PEER)]
     out: dict[str, dict] = {}
     for v in FORMATS:
         by_step = _ok_steps(steps, v)
@@ -353,13 +402,15 @@ def targets(steps: list[dict], usage_rows: int) -> list[dict]:
             out.append(_target(v, "peak RSS, every finops step", peak, " MiB",
                                f"< {RSS_TARGET_MB} MiB at {RSS_TARGET_ROWS / 1e6:.0f}M rows",
                                peak < RSS_TARGET_MB if judged else None))
-        ours, peer = by_step.get("import+build"), by_step.get(PEER)
-        if ours and peer:
-            ratio = round(ours["seconds"] / peer["seconds"], 2)
-            out.append(_target(v, f"import+build wall / {PEER}'s", ratio, "x", "< 1x", ratio < 1))
-            ratio = round(ours["peak_rss_mb"] / max(peer["peak_rss_mb"], 1), 2)
-            out.append(_target(v, f"import+build peak RSS / {PEER}'s", ratio, "x", f"<= {PEER_RSS_SHARE}x",
-                               ratio <= PEER_RSS_SHARE))
+        peer = by_step.get(PEER)
+        for name in ("import+build", SERVED):
+            ours = by_step.get(name)
+            if ours and peer:
+                ratio = round(ours["seconds"] / peer["seconds"], 2)
+                out.append(_target(v, f"{name} wall / {PEER}'s", ratio, "x", "< 1x", ratio < 1))
+                ratio = round(ours["peak_rss_mb"] / max(peer["peak_rss_mb"], 1), 2)
+                out.append(_target(v, f"{name} peak RSS / {PEER}'s", ratio, "x", f"<= {PEER_RSS_SHARE}x",
+                                   ratio <= PEER_RSS_SHARE))
     return out
 
 
@@ -404,32 +455,33 @@ def save(run: dict) -> Path:
 
 
 def print_table(run: dict) -> None:
-    header = f"{'format':<16} {'step':<15} {'rows':>11} {'wall s':>8} {'flow s':>7} {'start s':>7} {'rows/s':>10} " \
-             f"{'peak RSS MiB':>12} {'DB MiB':>8} {'out rows':>11} {'Σ BilledCost':>13}  status"
-    print(f"\n{run['usage_rows']:,} usage rows per period (generator {run['generator']})\n{header}\n{'-' * len(header)}")
+    header = f"{'format':<16} {'step':<21} {'rows':>11} {'wall s':>8} {'flow s':>7} {'start s':>7} " \
+             f"{'rows/s':>10} {'peak RSS MiB':>12} {'DB MiB':>8} {'out rows':>11} {'Σ BilledCost':>13}  status"
+    print(f"\n{run['usage_rows']:,} usage rows per period (generator {run['generator']})")
+    print(f"{header}\n{'-' * len(header)}")
     for s in run["steps"]:
         if "seconds" not in s:
-            print(f"{FORMATS[s['format']]:<16} {s['step']:<15} {s['status']}")
+            print(f"{FORMATS[s['format']]:<16} {s['step']:<21} {s['status']}")
             continue
-        print(f"{FORMATS[s['format']]:<16} {s['step']:<15} {s['rows']:>11,} {s['seconds']:>8.1f} "
+        print(f"{FORMATS[s['format']]:<16} {s['step']:<21} {s['rows']:>11,} {s['seconds']:>8.1f} "
               f"{_num(s['flow_seconds'], '.1f'):>7} {_num(s['startup_seconds'], '.1f'):>7} {s['rows_per_second']:>10,} "
               f"{s['peak_rss_mb']:>12,} {s['db_mb']:>8,.1f} {_num(s['output_rows'], ','):>11} "
               f"{_num(s['billed_cost'], ',.2f'):>13}  {s['status']}")
     print()
     for s in run["steps"]:
         if s.get("dbt_parse_seconds") is not None:
-            print(f"{FORMATS[s['format']]:<16} {s['step']:<15} dbt start to first node {s['dbt_parse_seconds']:.1f} s: "
-                  f"{s['dbt_partial_parse'] or 'partial parsing not reported'}")
+            print(f"{FORMATS[s['format']]:<16} {s['step']:<21} dbt start to first node "
+                  f"{s['dbt_parse_seconds']:.1f} s: {s['dbt_partial_parse'] or 'partial parsing not reported'}")
     print()
     for v, by_pair in run["ratios"].items():
         for pair, r in by_pair.items():
-            print(f"{FORMATS[v]:<16} {pair:<30} wall {r['seconds']:.2f}x, flow {_num(r['flow_seconds'], '.2f')}x, "
+            print(f"{FORMATS[v]:<16} {pair:<36} wall {r['seconds']:.2f}x, flow {_num(r['flow_seconds'], '.2f')}x, "
                   f"peak RSS {r['peak_rss']:.2f}x")
     print("\ntargets (issue 12):")
     for t in run["targets"]:
         met = {True: "met", False: "NOT met", None: "not judged at this size"}[t["met"]]
         measured = f"{t['measured']:,}{t['unit']}"
-        print(f"{FORMATS[t['format']]:<16} {t['target']:<40} {measured:>10} (target {t['limit']}): {met}")
+        print(f"{FORMATS[t['format']]:<16} {t['target']:<46} {measured:>10} (target {t['limit']}): {met}")
 
 
 def _num(value: float | int | None, spec: str) -> str:

@@ -14,7 +14,7 @@ from openfinops.focus.publish import publish_focus
 from openfinops.focus.summary import FOCUS_TABLE, PeriodSummary, summarize
 from openfinops.logs import run_logger
 from openfinops.warehouse import state
-from openfinops.warehouse.database import table_columns, table_constraints
+from openfinops.warehouse.database import DUCKDB_CONFIG, table_columns, table_constraints
 from openfinops.warehouse.locks import database_lock
 
 
@@ -30,7 +30,7 @@ def build_focus(data_dir: Path, full_refresh: bool = False) -> list[PeriodSummar
     work = (data_dir / "tmp" / "dbt").resolve()
     target = work / "target"
     with database_lock(database):
-        with duckdb.connect(str(database)) as con:
+        with duckdb.connect(str(database), config=DUCKDB_CONFIG) as con:  # may create the file
             inputs = state.focus_inputs(con)
             built = table_columns(con, *FOCUS_TABLE.split("."))
             constraints = table_constraints(con, *FOCUS_TABLE.split(".")) if built else {}

@@ -8,7 +8,15 @@ import duckdb
 # DuckDB caches pages up to 80% of RAM by default; moving data needs far less, and what the
 # pipeline holds must not grow with the size of the export. Row order means nothing in a bill:
 # not keeping it lets DuckDB read, insert and write Parquet in parallel in bounded memory.
-DUCKDB_CONFIG = {"memory_limit": "1GB", "preserve_insertion_order": False}
+#
+# A database file is written in the storage format of the DuckDB that creates it, as far as
+# storage_compatibility_version allows; DuckDB's default is the 1.0 format. In 1.5's format a 1M-row
+# month's raw table and FOCUS table were written ~15 % faster and ~13 % smaller (benchmarks/README.md).
+# Every DuckDB the project pins (1.5.x), and Metabase's driver (1.5.5), reads it. A file made before
+# keeps its format.
+STORAGE_VERSION = "v1.5.0"
+DUCKDB_CONFIG = {"memory_limit": "1GB", "preserve_insertion_order": False,
+                 "storage_compatibility_version": STORAGE_VERSION}
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, dataset: str, table: str) -> dict[str, str]:

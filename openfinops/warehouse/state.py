@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from openfinops.warehouse.database import DUCKDB_CONFIG
 from openfinops.warehouse.locks import database_lock
 
 SCHEMA = "finops_state"
@@ -142,7 +143,7 @@ def record_import(con: duckdb.DuckDBPyConnection, *, provider: str, export: str,
 def record_runs(database: Path, provider: str, outcomes: list[tuple[str, str, str, str | None, str | None]],
                 flow_run_id: str | None) -> None:
     """Log an import run's outcomes: (export, billing period, status, manifest id, error) each."""
-    with database_lock(database), duckdb.connect(str(database)) as con:
+    with database_lock(database), duckdb.connect(str(database), config=DUCKDB_CONFIG) as con:
         con.execute(DDL)
         con.executemany(f"INSERT INTO {IMPORT_RUNS} VALUES (?, ?, ?, ?, ?, ?, ?, now())",
                         [(provider, *outcome, flow_run_id) for outcome in outcomes])
@@ -165,7 +166,7 @@ def replace_account_names(database: Path, provider: str, names: dict[str, tuple[
     rows = [(provider, account_id, name, source) for account_id, (name, source) in sorted(names.items())]
     if not rows and not database.exists():
         return False
-    with database_lock(database), duckdb.connect(str(database)) as con:
+    with database_lock(database), duckdb.connect(str(database), config=DUCKDB_CONFIG) as con:
         con.execute(DDL)
         before = con.execute(f"SELECT provider, account_id, account_name, source FROM {ACCOUNT_NAMES} "
                              "WHERE provider = ? ORDER BY account_id", [provider]).fetchall()
@@ -213,7 +214,7 @@ def focus_is_current(database: Path) -> bool:
     a build that failed, or never ran, is retried by the next import."""
     if not database.exists():
         return True
-    with database_lock(database), duckdb.connect(str(database)) as con:
+    with database_lock(database), duckdb.connect(str(database), config=DUCKDB_CONFIG) as con:
         if not _has_table(con, "import_state"):
             return True
         inputs = focus_inputs(con)
