@@ -80,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, help="where the fresh data folders go (default: a temp folder)")
     parser.add_argument("--build-ctas", action="store_true",
                         help="also time a DuckDB CREATE TABLE AS of the build's SQL (at 10M rows: ~250 s, ~19 GiB)")
+    parser.add_argument("--no-report", dest="report", action="store_false",
+                        help="skip the `report` step (the offline dashboards report)")
     parser.add_argument("--peer", nargs="?", const="", metavar="PATH",
                         help=f"compare with {PEER} (CUR v1) at any size; PATH is its executable (default: "
                              f"{PEER_VENV.relative_to(REPO)}, else on PATH). Default: up to {PEER_MAX_ROWS:,} rows")
@@ -98,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="finops-bench-", dir=args.work_dir))
     try:
         steps = [step for v in (args.formats or list(FORMATS))
-                 for step in measure_format(data[v], work, args.build_ctas, compare, peer)]
+                 for step in measure_format(data[v], work, args.build_ctas, args.report, compare, peer)]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     run = {"usage_rows": args.rows, "generator": datasets.generator_version(),
@@ -110,11 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def measure_format(data: Dataset, work: Path, build_ctas: bool, compare: bool, peer: Path | None) -> list[dict]:
+def measure_format(data: Dataset, work: Path, build_ctas: bool, report: bool, compare: bool,
+                   peer: Path | None) -> list[dict]:
     """The steps for one export, each in its own fresh data folder."""
     v = data.cur_version
     print(f"{FORMATS[v]}: {data.rows:,} rows in {len(data.files)} file(s), {data.bytes / 2**20:,.0f} MiB", flush=True)
-    steps = [_baseline(data, work), *_import_then_build(data, work, build_ctas)]
+    steps = [_baseline(data, work), *_import_then_build(data, work, build_ctas, report)]
     if compare and v == "v1":  # focus-converter reads CUR v1 (its provider `aws-cur`)
         steps.append(_import_and_build(data, work))
         with prefect_server(work) as api_url:
@@ -133,7 +136,7 @@ def _baseline(data: Dataset, work: Path) -> dict:
     return step
 
 
-def _import_then_build(data: Dataset, work: Path, build_ctas: bool) -> list[dict]:
+def _import_then_build(data: Dataset, work: Path, build_ctas: bool, report: bool) -> list[dict]:
     """import (--no-build) on a fresh folder, then build, build-again and build-ctas on a copy of it."""
     v = data.cur_version
     imported = _fresh(work / f"{v}-import")
@@ -151,7 +154,8 @@ def _import_then_build(data: Dataset, work: Path, build_ctas: bool) -> list[dict
         # Nothing changed: the incremental build rebuilds nothing but runs every test. Its time is
         # the fixed cost of a build (start-up, dbt parse, seeds, views, tests).
         steps.append(_finops(data, "build-again", built, work, "focus", "build"))
-        steps.append(_finops(data, "report", built, work, "report", "--out", str(built / "report.html")))
+        if report:
+            steps.append(_finops(data, "report", built, work, "report", "--out", str(built / "report.html")))
         if build_ctas:  # last: it adds a table to the database
             steps.append(_build_baseline(data, built))
     shutil.rmtree(built)
