@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import Iterator
 
 import duckdb
 
+from cli.server import api_healthy
 from openfinops.focus.summary import summarize
 
 from . import datasets, measure
@@ -192,7 +192,7 @@ def prefect_server(work: Path) -> Iterator[str]:
                                   start_new_session=True)
     try:
         deadline = time.monotonic() + 180
-        while not _healthy(api_url):
+        while not api_healthy(api_url):
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the Prefect server did not start; see {home / 'server.log'}")
             time.sleep(0.5)
@@ -201,14 +201,6 @@ def prefect_server(work: Path) -> Iterator[str]:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
         shutil.rmtree(home, ignore_errors=True)
-
-
-def _healthy(api_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def _finops(data: Dataset, name: str, folder: Path, cwd: Path, *argv: str, env: dict | None = None) -> dict:
