@@ -18,3 +18,38 @@ def test_table_columns_in_table_order_without_dlts_own(tmp_path):
             "z_last": "VARCHAR", "cost": "DECIMAL(38,12)", "usage_start": "TIMESTAMP WITH TIME ZONE"}
         assert table_columns(con, "aws_billing", "missing") == {}
         assert table_columns(con, "missing", "cur") == {}
+
+
+def _storage_version(path) -> str:
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{path}' AS db (READ_ONLY)")
+        return con.execute("SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = 'db'"
+                           ).fetchone()[0]
+
+
+def test_new_database_files_are_in_duckdb_1_5_storage_and_old_ones_keep_theirs(tmp_path):
+    from openfinops.warehouse import state
+
+    new, old = tmp_path / "new.duckdb", tmp_path / "old.duckdb"
+    state.record_runs(new, "aws", [("cur", "2026-09", "imported", "m-1", None)], None)  # an import's first write
+    with duckdb.connect(str(old)) as con:  # a file made before: DuckDB's default format
+        con.execute("CREATE TABLE t AS SELECT 1 AS a")
+
+    state.record_runs(old, "aws", [("cur", "2026-09", "imported", "m-1", None)], None)
+
+    assert _storage_version(new) == "v1.5.0+"
+    assert _storage_version(old) == "v1.0.0+"
+    with duckdb.connect(str(old)) as con:  # still read and written
+        assert con.execute("SELECT count(*) FROM finops_state.import_runs").fetchone()[0] == 1
+        assert con.execute("SELECT a FROM t").fetchall() == [(1,)]
+
+
+def test_a_database_dbt_creates_is_in_the_same_storage_format(tmp_path):
+    import yaml
+
+    from openfinops.focus.dbt import PROJECT_DIR
+    from openfinops.warehouse.database import STORAGE_VERSION
+
+    profile = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text())["open_finops"]["outputs"]["default"]
+
+    assert profile["config_options"] == {"storage_compatibility_version": STORAGE_VERSION}
