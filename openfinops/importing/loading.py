@@ -28,7 +28,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from openfinops import progress
 from openfinops.errors import DataFileError, ImportFailed
 from openfinops.warehouse import state
-from openfinops.warehouse.database import DUCKDB_CONFIG, table_columns
+from openfinops.warehouse.database import DUCKDB_CONFIG, create_database, table_columns
 from openfinops.warehouse.locks import database_lock
 
 from .exports import BillingExport, Manifest
@@ -131,7 +131,7 @@ def run_pipeline(source: dlt.sources.DltSource, *, pipeline_name: str, database:
 
     `scratch` holds the files of the source's SQL models (see `file_items`), to name the one whose
     load failed."""
-    database.parent.mkdir(parents=True, exist_ok=True)
+    create_database(database)
     pipeline = dlt.pipeline(
         pipeline_name=pipeline_name,
         destination=dlt.destinations.duckdb(

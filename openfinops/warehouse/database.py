@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 # Every DuckDB connection that moves billing data (read, load, publish, export) uses these.
@@ -17,6 +19,14 @@ import duckdb
 STORAGE_VERSION = "v1.5.0"
 DUCKDB_CONFIG = {"memory_limit": "1GB", "preserve_insertion_order": False,
                  "storage_compatibility_version": STORAGE_VERSION}
+
+
+def create_database(database: Path) -> None:
+    """Create the database file, in STORAGE_VERSION's format, if there is none yet. dlt applies its
+    DuckDB settings after connecting, by then the file exists in DuckDB's default format."""
+    if not database.exists():
+        database.parent.mkdir(parents=True, exist_ok=True)
+        duckdb.connect(str(database), config=DUCKDB_CONFIG).close()
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, dataset: str, table: str) -> dict[str, str]:

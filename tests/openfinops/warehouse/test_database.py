@@ -28,10 +28,15 @@ def _storage_version(path) -> str:
 
 
 def test_new_database_files_are_in_duckdb_1_5_storage_and_old_ones_keep_theirs(tmp_path):
+    import dlt
+
+    from openfinops.importing.loading import run_pipeline
     from openfinops.warehouse import state
 
     new, old = tmp_path / "new.duckdb", tmp_path / "old.duckdb"
-    state.record_runs(new, "aws", [("cur", "2026-09", "imported", "m-1", None)], None)  # an import's first write
+    # An import's first write is dlt's load, which applies its DuckDB settings after opening the file.
+    run_pipeline(dlt.resource([{"a": 1}], name="t"), pipeline_name="t", database=new, dataset="raw",
+                 pipelines_dir=tmp_path / "dlt")
     with duckdb.connect(str(old)) as con:  # a file made before: DuckDB's default format
         con.execute("CREATE TABLE t AS SELECT 1 AS a")
 
