@@ -22,8 +22,8 @@ DUCKDB_CONFIG = {"memory_limit": "1GB", "preserve_insertion_order": False,
 
 
 def create_database(database: Path) -> None:
-    """Create the database file, in STORAGE_VERSION's format, if there is none yet. dlt applies its
-    DuckDB settings after connecting, by then the file exists in DuckDB's default format."""
+    """Create the database file, in STORAGE_VERSION's format, if there is none yet: dlt applies its
+    DuckDB settings only after connecting, when the file already exists in DuckDB's default format."""
     if not database.exists():
         database.parent.mkdir(parents=True, exist_ok=True)
         duckdb.connect(str(database), config=DUCKDB_CONFIG).close()

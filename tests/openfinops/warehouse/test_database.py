@@ -49,7 +49,7 @@ def test_new_database_files_are_in_duckdb_1_5_storage_and_old_ones_keep_theirs(t
         assert con.execute("SELECT a FROM t").fetchall() == [(1,)]
 
 
-def test_a_database_dbt_creates_is_in_the_same_storage_format(tmp_path):
+def test_the_dbt_profile_creates_databases_in_the_same_storage_format():
     import yaml
 
     from openfinops.focus.dbt import PROJECT_DIR
