@@ -21,7 +21,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from typing import Iterator
 import duckdb
 
 from cli.server import api_healthy
+from cli.temporary_server import free_port
 from openfinops.focus.summary import summarize
 
 from . import datasets, measure
@@ -178,9 +178,7 @@ def _import_and_build(data: Dataset, work: Path, api_url: str | None = None) -> 
 def prefect_server(work: Path) -> Iterator[str]:
     """A Prefect server of its own (home, database, port) for the duration; yields its API URL. Its
     start-up and memory are not part of any step: it is the long-lived server a user already runs."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     home = _fresh(work / "prefect-server")
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_UI_ENABLED": "false"}

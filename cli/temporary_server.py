@@ -38,7 +38,7 @@ def start_temporary_server(output: Path | None) -> Callable[[], None]:
     settings = get_current_settings()
     if settings.api.url or not settings.server.ephemeral.enabled or sys.platform != "linux":
         return lambda: None
-    port = _free_port()
+    port = free_port()
     spawned = [_run_uvicorn(port, output)]
 
     def wait_until_ready() -> None:
@@ -58,7 +58,7 @@ def start_temporary_server(output: Path | None) -> Callable[[], None]:
     return wait_until_ready
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

@@ -143,6 +143,7 @@ def record_import(con: duckdb.DuckDBPyConnection, *, provider: str, export: str,
 def record_runs(database: Path, provider: str, outcomes: list[tuple[str, str, str, str | None, str | None]],
                 flow_run_id: str | None) -> None:
     """Log an import run's outcomes: (export, billing period, status, manifest id, error) each."""
+    # DUCKDB_CONFIG: the first write of a run that failed before loading creates the file.
     with database_lock(database), duckdb.connect(str(database), config=DUCKDB_CONFIG) as con:
         con.execute(DDL)
         con.executemany(f"INSERT INTO {IMPORT_RUNS} VALUES (?, ?, ?, ?, ?, ?, ?, now())",
@@ -214,7 +215,7 @@ def focus_is_current(database: Path) -> bool:
     a build that failed, or never ran, is retried by the next import."""
     if not database.exists():
         return True
-    with database_lock(database), duckdb.connect(str(database), config=DUCKDB_CONFIG) as con:
+    with database_lock(database), duckdb.connect(str(database)) as con:
         if not _has_table(con, "import_state"):
             return True
         inputs = focus_inputs(con)

@@ -3,11 +3,13 @@
 Cost Explorer's own recommendations, whose error paths run against the test's moto server.
 
 moto (5.x) does not implement Cost Explorer's GetSavingsPlansPurchaseRecommendation nor
-GetReservationPurchaseRecommendation, so the comparison's success path is not tested here.
+GetReservationPurchaseRecommendation: the comparison's success path runs against CostExplorer below,
+an endpoint that checks requests and answers against botocore's model of the service.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -16,6 +18,7 @@ import yaml
 
 from cli import main
 from openfinops.focus.publish import READ_DATABASE
+from tests.deployments.servers import LocalServer, QuietHandler
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACT = REPO / "transformations" / "models" / "marts" / "rate_optimization" / "_rate_optimization__models.yml"
@@ -358,57 +361,57 @@ CE_PAGES = {
 }
 
 
-@pytest.fixture
-def cost_explorer(monkeypatch, tmp_path):
-    """A Cost Explorer endpoint answering CE_PAGES; yields the requests it got: (operation, body, problems)."""
-    import json
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class CostExplorer(LocalServer):
+    """A Cost Explorer endpoint answering CE_PAGES; `requests` holds what it got: (operation, body, problems)."""
 
-    import botocore.session
+    def __init__(self) -> None:
+        import botocore.session
+
+        model = botocore.session.get_session().get_service_model("ce")
+        for operation, pages in CE_PAGES.items():  # the answers are what the model says AWS returns
+            for page in pages:
+                assert _model_problems(page, model.operation_model(operation).output_shape) == "", operation
+        self.requests: list[tuple[str, dict, str]] = []
+        outer = self
+
+        class Handler(QuietHandler):
+            def do_POST(self):
+                operation = self.headers["X-Amz-Target"].removeprefix(model.metadata["targetPrefix"] + ".")
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+                found = _model_problems(body, model.operation_model(operation).input_shape)
+                if self.headers["Content-Type"] != "application/x-amz-json-1.1" or "Credential=AKIA" not in \
+                        self.headers.get("Authorization", ""):
+                    found += " not a signed JSON 1.1 request"
+                outer.requests.append((operation, body, found))
+                pages = CE_PAGES[operation]
+                answer = json.dumps(pages[1] if body.get("NextPageToken") == "page-2" else pages[0]).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+        self.url = self._serve(Handler)
+
+
+def _model_problems(body: dict, shape) -> str:
     from botocore.validate import ParamValidator
 
-    model = botocore.session.get_session().get_service_model("ce")
-    requests: list[tuple[str, dict, str]] = []
+    report = ParamValidator().validate(body, shape)
+    return report.generate_report() if report.has_errors() else ""
 
-    def problems(body: dict, shape) -> str:
-        report = ParamValidator().validate(body, shape)
-        return report.generate_report() if report.has_errors() else ""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            operation = self.headers["X-Amz-Target"].removeprefix(model.metadata["targetPrefix"] + ".")
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
-            op = model.operation_model(operation)
-            found = problems(body, op.input_shape)
-            if self.headers["Content-Type"] != "application/x-amz-json-1.1" or "Credential=AKIA" not in \
-                    self.headers.get("Authorization", ""):
-                found += " not a signed JSON 1.1 request"
-            requests.append((operation, body, found))
-            pages = CE_PAGES[operation]
-            page = pages[1] if body.get("NextPageToken") == "page-2" else pages[0]
-            answer = json.dumps(page).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-amz-json-1.1")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, *args):
-            pass
-
-    for operation, pages in CE_PAGES.items():  # the answers are what the model says AWS returns
-        for page in pages:
-            assert problems(page, model.operation_model(operation).output_shape) == "", operation
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL_COST_EXPLORER", f"http://127.0.0.1:{server.server_port}")
+@pytest.fixture
+def cost_explorer(monkeypatch):
+    """The requests a CostExplorer got, which the AWS SDK's standard variables point the CLI to."""
+    server = CostExplorer()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_COST_EXPLORER", server.url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    yield requests
-    server.shutdown()
+    yield server.requests
+    server.close()
 
 
 def test_compare_aws_prints_ours_next_to_cost_explorer(capsys, data_dir, published, cost_explorer):

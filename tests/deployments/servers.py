@@ -8,12 +8,12 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-class _QuietHandler(BaseHTTPRequestHandler):
+class QuietHandler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
 
 
-class _LocalServer:
+class LocalServer:
     """An HTTP server on 127.0.0.1, on a free port, served from a daemon thread."""
 
     def _serve(self, handler: type[BaseHTTPRequestHandler]) -> str:
@@ -25,14 +25,14 @@ class _LocalServer:
         self.server.shutdown()
 
 
-class Receiver(_LocalServer):
+class Receiver(LocalServer):
     """Collects the bodies POSTed to it, like a Slack/Teams/webhook endpoint would."""
 
     def __init__(self) -> None:
         self.messages: list[dict] = []
         outer = self
 
-        class Handler(_QuietHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 outer.messages.append(json.loads(body or b"{}"))
@@ -42,7 +42,7 @@ class Receiver(_LocalServer):
         self.url = self._serve(Handler) + "/hook"
 
 
-class FlakyS3(_LocalServer):
+class FlakyS3(LocalServer):
     """Forwards to a real S3 server, but answers the first `failures` requests 503 SlowDown, as S3
     does when it throttles."""
 
@@ -53,7 +53,7 @@ class FlakyS3(_LocalServer):
         lock = threading.Lock()
         outer = self
 
-        class Handler(_QuietHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def _handle(self) -> None:
