@@ -99,11 +99,20 @@ def _gcp_billing() -> Flow:
 
 
 def dry_run(exports, database, period: str | None) -> int:
-    """Print each BigQuery export's discovery query, and the load query of every invoice month an
-    import would load, each with BigQuery's estimate of the bytes it reads; the exit code."""
+    """Print each BigQuery export's discovery query (or that the table is unchanged: no query), and
+    the load query of every invoice month an import would load, each with BigQuery's estimate of the
+    bytes it reads; the exit code."""
     from openfinops.errors import ImportFailed
     from openfinops.importing.planning import plan_periods
-    from openfinops.providers.gcp.bigquery import discovery_query, estimate_bytes, month_query
+    from openfinops.providers.gcp import discoveries
+    from openfinops.providers.gcp.bigquery import (
+        discovery_query,
+        estimate_bytes,
+        month_manifests,
+        month_query,
+        query_months,
+        table_version,
+    )
     from openfinops.providers.gcp.watermarks import watermark
 
     from .display import print_error
@@ -116,11 +125,16 @@ def dry_run(exports, database, period: str | None) -> int:
                 print(f"-- {export.name}: files under {export.location}: {len(found)} invoice months")
             else:
                 since = watermark(database, export.provider, export.name)
-                query = discovery_query(export, since)
-                print(f"-- {export.name}: invoice months with rows appended since "
-                      f"{since.isoformat() if since else 'the start (first import)'}: "
-                      f"{human_bytes(estimate_bytes(export, query))} estimated\n{_with_values(query)}\n")
-                found = export.discover()
+                months = discoveries.recall(database, export.name, table_version(export), since)
+                if months is not None:
+                    print(f"-- {export.name}: the table is unchanged since the last discovery: no query")
+                else:
+                    query = discovery_query(export, since)
+                    print(f"-- {export.name}: invoice months with rows appended since "
+                          f"{since.isoformat() if since else 'the start (first import)'}: "
+                          f"{human_bytes(estimate_bytes(export, query))} estimated\n{_with_values(query)}\n")
+                    months = query_months(export, since)
+                found = month_manifests(export, months)
             for planned in plan_periods(export, found, database, period):
                 month = planned.manifest
                 if planned.status == "unchanged":

@@ -96,3 +96,8 @@ def append_rows(url: str, ref: str, jsonl: bytes) -> None:
         source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
         write_disposition=bigquery.WriteDisposition.WRITE_APPEND))
     job.result()
+
+
+def query_jobs(url: str) -> int:
+    """How many query jobs the server has run: each reads (and BigQuery bills) at least 10 MB."""
+    return sum(job.job_type == "query" for job in client(url).list_jobs(all_users=True))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from bigquery_emulator import PROJECT, append_rows, create_export_table, free_port, running_emulator
+from bigquery_emulator import PROJECT, append_rows, create_export_table, free_port, query_jobs, running_emulator
 
 from cli import main
 from flows.gcp_billing import gcp_billing
@@ -123,10 +123,13 @@ def test_months_load_whole_as_rows_arrive_and_late_rows_replace_a_closed_month(b
     recorded = dict(query(data_dir, "SELECT billing_period, cost_total FROM finops_state.import_state"))
     assert recorded == {month: total for month, (_, total) in expected(early).items()}
 
-    # Nothing appended since: every month is as imported.
+    # Nothing appended since: every month is as imported, and the table's metadata says so without
+    # a query.
     imports = query(data_dir, "SELECT billing_period, import_id FROM finops_state.import_state ORDER BY 1")
+    queries = query_jobs(bigquery)
     state, results = run(data_dir, source())
     assert outcomes(results) == {"2026-09": "skipped", "2026-10": "skipped"}
+    assert query_jobs(bigquery) == queries
     assert query(data_dir, "SELECT billing_period, import_id FROM finops_state.import_state ORDER BY 1") == imports
 
     # September is closed; on October 3rd and 4th Google appends late usage and a correction (a
@@ -271,8 +274,9 @@ def test_dry_run_shows_each_query_with_its_estimate_and_loads_nothing(bigquery, 
     ref = create_export_table(bigquery, DATASET, TABLE)
     append(bigquery, ref, generate(("2026-10",), 50), tmp_path)
 
-    code = main(["--data-dir", str(data_dir), "gcp", "import-billing", "--project-id", PROJECT, "--dataset", DATASET,
-                 "--table", TABLE, "--dry-run"])
+    import_billing = ["--data-dir", str(data_dir), "gcp", "import-billing", "--project-id", PROJECT,
+                      "--dataset", DATASET, "--table", TABLE, "--no-build"]
+    code = main([*import_billing, "--dry-run"])
 
     out = capsys.readouterr().out
     assert code == 0, out
@@ -282,6 +286,15 @@ def test_dry_run_shows_each_query_with_its_estimate_and_loads_nothing(bigquery, 
     assert "_PARTITIONTIME >= TIMESTAMP(DATE_SUB(@first_day, INTERVAL 1 DAY))" in out
     assert "B estimated" in out
     assert not (data_dir / "finops.duckdb").exists()
+
+    # Imported, and nothing appended since: no query to show, nothing to load.
+    assert main(import_billing) == 0
+    queries = query_jobs(bigquery)
+    assert main([*import_billing, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"-- {TABLE}: the table is unchanged since the last discovery: no query" in out
+    assert f"-- {TABLE} 2026-10: imported already" in out and "SELECT" not in out
+    assert query_jobs(bigquery) == queries
 
 
 def test_a_damaged_export_file_fails_its_month_naming_the_file_and_keeps_the_good_data(data_dir, tmp_path):

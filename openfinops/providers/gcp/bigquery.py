@@ -3,14 +3,16 @@ rows as Arrow batches written to Parquet.
 
 Bytes scanned are bounded by the partitions read. The export table is partitioned by the day rows
 were appended (`_PARTITIONTIME`); rows still in the streaming buffer have none (NULL) and are read
-too. Discovery reads two columns of the partitions since the watermark's day; a month's load reads
-the partitions from its first day on (a month's rows are appended from that day on: late usage and
-corrections are charged to the invoice month in which they are appended). `--dry-run` shows both
-queries with BigQuery's estimate.
+too. Discovery reads two columns of the partitions since the watermark's day, and no query at all
+while the table's metadata says nothing was appended since the last (see `discoveries`); a month's
+load reads the partitions from its first day on (a month's rows are appended from that day on: late
+usage and corrections are charged to the invoice month in which they are appended). `--dry-run`
+shows both queries with BigQuery's estimate.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -75,15 +77,51 @@ def month_query(export: GcpExport, invoice_month: str) -> Query:
                        bigquery.ScalarQueryParameter("first_day", "DATE", first_day)))
 
 
-def discover_months(export: GcpExport, since: datetime | None) -> list[Manifest]:
+def discover_months(export: GcpExport, since: datetime | None, database: Path | None) -> list[Manifest]:
     """The invoice months with rows appended since `since` (all months when None), each with the
-    newest export_time of those rows: a month whose newest row is the one imported is unchanged."""
+    newest export_time of those rows: a month whose newest row is the one imported is unchanged.
+    With `database`, the last discovery stored there is reused while the table is unchanged."""
+    from . import discoveries
+
+    version = table_version(export) if database else None
+    months = discoveries.recall(database, export.name, version, since) if database else None
+    if months is None:
+        months = query_months(export, since)
+        if database:
+            discoveries.remember(database, export.name, version, since, months)
+    return month_manifests(export, months)
+
+
+def table_version(export: GcpExport) -> str:
+    """What changes whenever rows are appended to the export table: its metadata (`tables.get`, free).
+    Loads change the modified time, rows and bytes; streamed rows the streaming buffer."""
+    from google.api_core.exceptions import NotFound
+
+    client = bigquery_client(export)
+    with bigquery_errors(export):
+        try:
+            table = client.get_table(export.table_ref)
+        except NotFound:
+            # Say which is missing: BigQuery's answer may name the table when its dataset is.
+            client.get_dataset(f"{export.project_id}.{export.billing_dataset}")
+            raise
+    buffer = table.streaming_buffer
+    streaming = buffer and [buffer.estimated_rows, buffer.estimated_bytes, str(buffer.oldest_entry_time)]
+    return json.dumps({"table": export.table_ref, "modified": str(table.modified), "rows": table.num_rows,
+                       "bytes": table.num_bytes, "etag": table.etag, "streaming": streaming})
+
+
+def query_months(export: GcpExport, since: datetime | None) -> list[tuple[str, datetime]]:
+    """Run the discovery query: (invoice month YYYYMM, newest export_time) of each month with rows."""
     query = discovery_query(export, since)
     with bigquery_errors(export):
-        client = bigquery_client(export)
-        rows = list(client.query(query.sql, job_config=query.job_config()).result())
+        rows = list(bigquery_client(export).query(query.sql, job_config=query.job_config()).result())
+    return [(month, last) for month, last in rows if month]
+
+
+def month_manifests(export: GcpExport, months: list[tuple[str, datetime]]) -> list[Manifest]:
     return [month_manifest(month, last, export.table_ref, (_month_rows(export, month, last),))
-            for month, last in rows if month]
+            for month, last in months]
 
 
 def _month_rows(export: GcpExport, invoice_month: str, last_export: datetime) -> DataFile:

@@ -49,7 +49,8 @@ class GcpExport:
     service_account_path: str | None = None
     credentials_block: str | None = None
     # Where the imports of this export are recorded: discovery reads from the newest export_time
-    # imported on (see `watermarks`). Set by `GcpSettings.select`, not configured.
+    # imported on (see `watermarks`), and not at all while the table is unchanged (`discoveries`).
+    # Set by `GcpSettings.select`, not configured.
     database: Path | None = field(default=None, compare=False)
 
     provider = PROVIDER
@@ -117,7 +118,9 @@ class GcpExport:
         from .bigquery import discover_months
         from .watermarks import watermark
 
-        return discover_months(self, watermark(self.database, self.provider, self.name) if self.database else None)
+        if self.database is None:
+            return discover_months(self, None, None)
+        return discover_months(self, watermark(self.database, self.provider, self.name), self.database)
 
     def dlt_source(self, manifest: Manifest, import_id: str, scratch: Path) -> dlt.sources.DltSource:
         """The dlt source appending the invoice month's rows to the export's raw table."""
