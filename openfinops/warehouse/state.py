@@ -100,7 +100,7 @@ def read_state(database: Path, provider: str, export: str) -> dict[str, ImportRe
     if not database.exists():
         return {}
     with database_lock(database), duckdb.connect(str(database), read_only=True) as con:
-        if not _has_table(con, "import_state"):
+        if not has_table(con, "import_state"):
             return {}
         cursor = con.execute(f"SELECT * FROM {TABLE} WHERE provider = ? AND export = ?", [provider, export])
         names = [column[0] for column in cursor.description]
@@ -155,7 +155,7 @@ def read_account_names(database: Path, provider: str) -> dict[str, tuple[str, st
     if not database.exists():
         return {}
     with database_lock(database), duckdb.connect(str(database), read_only=True) as con:
-        if not _has_table(con, "account_names"):
+        if not has_table(con, "account_names"):
             return {}
         rows = con.execute(f"SELECT account_id, account_name, source FROM {ACCOUNT_NAMES} WHERE provider = ?",
                            [provider]).fetchall()
@@ -216,12 +216,13 @@ def focus_is_current(database: Path) -> bool:
     if not database.exists():
         return True
     with database_lock(database), duckdb.connect(str(database)) as con:
-        if not _has_table(con, "import_state"):
+        if not has_table(con, "import_state"):
             return True
         inputs = focus_inputs(con)
         return con.execute(f"SELECT max(inputs) FROM {FOCUS_BUILD}").fetchone()[0] == inputs
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the state table `table` (its name in the state schema) exists yet."""
     return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
                        [SCHEMA, table]).fetchone()[0] > 0

@@ -83,12 +83,13 @@ def discover_months(export: GcpExport, since: datetime | None, database: Path | 
     With `database`, the last discovery stored there is reused while the table is unchanged."""
     from . import discoveries
 
-    version = table_version(export) if database else None
-    months = discoveries.recall(database, export.name, version, since) if database else None
+    if database is None:
+        return month_manifests(export, query_months(export, since))
+    version = table_version(export)
+    months = discoveries.recall(database, export.name, version, since)
     if months is None:
         months = query_months(export, since)
-        if database:
-            discoveries.remember(database, export.name, version, since, months)
+        discoveries.remember(database, export.name, version, since, months)
     return month_manifests(export, months)
 
 

@@ -45,8 +45,7 @@ def recall(database: Path, export: str, table_version: str, since: datetime | No
     if not database.exists():
         return None
     with database_lock(database), duckdb.connect(str(database), read_only=True) as con:
-        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-                           [state.SCHEMA, TABLE.split(".")[1]]).fetchone()[0]:
+        if not state.has_table(con, TABLE.split(".")[1]):
             return None
         found = con.execute(f"SELECT since, months FROM {TABLE} WHERE export = ? AND table_version = ?",
                             [export, table_version]).fetchone()

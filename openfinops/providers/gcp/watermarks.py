@@ -28,9 +28,7 @@ def watermark(database: Path, provider: str, export: str) -> datetime | None:
 def _failed_since(database: Path, provider: str, export: str) -> list[datetime]:
     """The manifests (export_times) of the invoice months whose latest import run failed."""
     with database_lock(database), duckdb.connect(str(database), read_only=True) as con:
-        exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-                             [state.SCHEMA, state.IMPORT_RUNS.split(".")[1]]).fetchone()[0]
-        if not exists:
+        if not state.has_table(con, state.IMPORT_RUNS.split(".")[1]):
             return []
         rows = con.execute(f"""
             SELECT manifest_id FROM {state.IMPORT_RUNS}
