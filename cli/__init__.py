@@ -76,11 +76,11 @@ def run() -> None:
 
 def exit_now(code: int) -> None:
     """Exit as the interpreter does, without its teardown. After a build the process holds millions
-    of objects (dbt's manifest, Prefect's models); freeing them one by one took ~1.7 s of every
-    command on 2 cores, and nothing is left to release that the OS does not. What the interpreter
-    runs at exit still runs, in its order: Prefect's log and event workers drain to the API
-    (threading's exit hooks, which also wait for non-daemon threads), then the atexit hooks (the
-    temporary Prefect server stops, logging flushes)."""
+    of objects (dbt's manifest, Prefect's models); freeing them one by one took ~1.7 s on 2 cores,
+    and nothing is left to release that the OS does not. What the interpreter runs at exit still
+    runs, in its order: Prefect's log and event workers drain to the API (threading's exit hooks,
+    which also wait for non-daemon threads), then the atexit hooks (the temporary Prefect server
+    stops, logging flushes)."""
     threading._shutdown()  # type: ignore[attr-defined]  # what Py_FinalizeEx calls first
     atexit._run_exitfuncs()
     sys.stdout.flush()

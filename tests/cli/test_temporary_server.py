@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -121,3 +122,49 @@ print(Secret.load("probe").get())
 
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.split() == ["0", "not-a-real-key"]
+
+
+def _servers_of(prefect_home: Path) -> list[int]:
+    """Running Prefect API servers started with this Prefect home."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes()
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"prefect.server.api.server:create_app" in args and f"PREFECT_HOME={prefect_home}".encode() in environ \
+                and _alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_command_that_ends_exits_with_its_code_after_its_logs_reach_the_server_and_the_server_stops(tmp_path):
+    """The CLI skips the interpreter's teardown (cli.exit_now), not what runs at exit: Prefect's log
+    worker sends the flow run's last lines to the temporary server before that server stops."""
+    root = tmp_path / "exports"
+    write_cur_v2(root, periods=("2026-09",), rows_per_period=50, files_per_period=1)
+    home = tmp_path / "prefect-home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_EPHEMERAL_ENABLED="true")
+    command = [sys.executable, "-m", "cli", "--data-dir", str(tmp_path / "data"), "aws", "import-cur", "--path",
+               str(root), "--export-name", "demo-cur2", "--no-build"]
+
+    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "1 imported, 0 replaced, 0 skipped, 0 failed" in run.stdout
+    assert _servers_of(home) == []
+    with sqlite3.connect(home / "prefect.db") as db:
+        (flow_run_id,) = db.execute("SELECT id FROM flow_run").fetchone()
+        last_lines = db.execute("SELECT message FROM log WHERE flow_run_id = ? AND task_run_id IS NULL "
+                                "AND message LIKE 'Finished in state %'", (flow_run_id,)).fetchall()
+    assert last_lines == [("Finished in state Completed()",)]
+    assert "Finished in state Completed()" in (tmp_path / "data" / "logs" / "finops.log").read_text()
+
+    failed = subprocess.run([*command[:3], "--config", str(tmp_path / "missing.toml"), *command[3:]], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 2
+    assert "missing.toml" in failed.stderr
