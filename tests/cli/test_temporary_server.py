@@ -46,13 +46,18 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _server_args(pid: int) -> list[str] | None:
+    """The command line of process `pid` if it is a Prefect API server."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    except OSError:
+        return None
+    return args if "prefect.server.api.server:create_app" in args else None
+
+
 def _server_port(cli: subprocess.Popen) -> int | None:
     for pid in _descendants(cli.pid):
-        try:
-            args = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
-        except OSError:
-            continue
-        if "prefect.server.api.server:create_app" in args:
+        if args := _server_args(pid):
             return int(args[args.index("--port") + 1])
     return None
 
@@ -125,19 +130,16 @@ print(Secret.load("probe").get())
 
 
 def _servers_of(prefect_home: Path) -> list[int]:
-    """Running Prefect API servers started with this Prefect home."""
+    """Running Prefect API servers started with this Prefect home (a finished CLI has no descendants
+    left to look among)."""
     found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            args = (entry / "cmdline").read_bytes()
-            environ = (entry / "environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"prefect.server.api.server:create_app" in args and f"PREFECT_HOME={prefect_home}".encode() in environ \
-                and _alive(int(entry.name)):
-            found.append(int(entry.name))
+        if entry.name.isdigit() and _server_args(int(entry.name)) and _alive(int(entry.name)):
+            try:
+                if f"PREFECT_HOME={prefect_home}".encode() in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue  # exited meanwhile
     return found
 
 
