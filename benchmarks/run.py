@@ -7,7 +7,8 @@ folder (`build-again`: nothing changed), and `finops report` (the offline dashbo
 these builds skip so that they time the FOCUS build alone); with --build-ctas, one DuckDB CREATE
 TABLE AS of the SQL dbt compiles for the FOCUS table. Up to 2M rows (or with --peer), for CUR v1
 also `finops aws import-cur` (import and build, as a user runs it) on a fresh data folder, and the
-FinOps Foundation's focus-converter on the same files. The table is printed and written to
+FinOps Foundation's focus-converter on the same files, alternately, three times each (--peer-runs):
+the comparison is of their median runs. The table is printed and written to
 benchmarks/results/<UTC date>-<git short sha>.json. Targets are reported, never asserted: a benchmark
 that fails on a slow laptop teaches nothing.
 """
@@ -21,6 +22,7 @@ import platform
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,6 +61,9 @@ PEER = "focus-converter"
 PEER_VENV = Path(__file__).parent / ".venv-peer" / "bin" / PEER
 PEER_MAX_ROWS = 2_000_000  # by default (its target is at 1M): it holds a whole file in memory, ~9 GiB per 1M lines
 PEER_TIMEOUT_S_PER_1M_ROWS = 300  # when it fails, its writer processes keep it alive forever
+# Each side of the comparison runs this often, alternately, and is judged by its median run: on a
+# shared 2-core VM one run can take 20 % longer than the next (the bare copy: 11.7-15.1 s in an hour).
+PEER_RUNS = 3
 # Prefect's log lines in <data_dir>/logs/finops.log ("2026-12-01 12:00:01,234 | INFO | Flow run 'x' -
 # Beginning flow run ...") time the flow itself, without interpreter start-up and the temporary
 # Prefect server (~10 s).
@@ -87,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
                              f"{PEER_VENV.relative_to(REPO)}, else on PATH). Default: up to {PEER_MAX_ROWS:,} rows")
     parser.add_argument("--no-peer", dest="peer", action="store_const", const=False,
                         help=f"neither {PEER} nor the import+build step")
+    parser.add_argument("--peer-runs", type=int, default=PEER_RUNS, metavar="N",
+                        help=f"run import+build, import+build (server) and {PEER} N times each, alternately; "
+                             f"their median runs are compared (default {PEER_RUNS})")
     args = parser.parse_args(argv)
 
     # The comparison with the peer (import+build and the peer itself) costs minutes and ~9 GiB per file.
@@ -100,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="finops-bench-", dir=args.work_dir))
     try:
         steps = [step for v in (args.formats or list(FORMATS))
-                 for step in measure_format(data[v], work, args.build_ctas, args.report, compare, peer)]
+                 for step in measure_format(data[v], work, args.build_ctas, args.report, compare, peer,
+                                            args.peer_runs)]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     run = {"usage_rows": args.rows, "generator": datasets.generator_version(),
@@ -113,16 +122,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure_format(data: Dataset, work: Path, build_ctas: bool, report: bool, compare: bool,
-                   peer: Path | None) -> list[dict]:
+                   peer: Path | None, peer_runs: int = PEER_RUNS) -> list[dict]:
     """The steps for one export, each in its own fresh data folder."""
     v = data.cur_version
     print(f"{FORMATS[v]}: {data.rows:,} rows in {len(data.files)} file(s), {data.bytes / 2**20:,.0f} MiB", flush=True)
     steps = [_baseline(data, work), *_import_then_build(data, work, build_ctas, report)]
     if compare and v == "v1":  # focus-converter reads CUR v1 (its provider `aws-cur`)
-        steps.append(_import_and_build(data, work))
-        with prefect_server(work) as api_url:
-            steps.append(_import_and_build(data, work, api_url))
-        steps.append(_peer(data, work, peer))
+        for run in range(1, peer_runs + 1):
+            print(f"  comparison with {PEER}, run {run} of {peer_runs}", flush=True)
+            compared = [_import_and_build(data, work)]
+            with prefect_server(work) as api_url:
+                compared.append(_import_and_build(data, work, api_url))
+            compared.append(_peer(data, work, peer))
+            steps += [{**step, "run": run} for step in compared]
     return steps
 
 
@@ -355,7 +367,18 @@ def _database_bytes(database: Path) -> int:
 
 
 def _ok_steps(steps: list[dict], v: str) -> dict[str, dict]:
-    return {s["step"]: s for s in steps if s["format"] == v and s["status"] == "ok"}
+    """Each step of format `v` that succeeded; of a step run several times, its median run (the
+    lower of the middle two for an even count), and only if every run of it succeeded."""
+    runs: dict[str, list[dict]] = {}
+    for s in steps:
+        if s["format"] == v:
+            runs.setdefault(s["step"], []).append(s)
+    out = {}
+    for name, tries in runs.items():
+        if all(t["status"] == "ok" for t in tries):
+            median = statistics.median_low(t["seconds"] for t in tries)
+            out[name] = next(t for t in tries if t["seconds"] == median)
+    return out
 
 
 def ratios(steps: list[dict]) -> dict:
@@ -449,22 +472,22 @@ def save(run: dict) -> Path:
 
 
 def print_table(run: dict) -> None:
-    header = f"{'format':<16} {'step':<21} {'rows':>11} {'wall s':>8} {'flow s':>7} {'start s':>7} " \
+    header = f"{'format':<16} {'step':<25} {'rows':>11} {'wall s':>8} {'flow s':>7} {'start s':>7} " \
              f"{'rows/s':>10} {'peak RSS MiB':>12} {'DB MiB':>8} {'out rows':>11} {'Σ BilledCost':>13}  status"
     print(f"\n{run['usage_rows']:,} usage rows per period (generator {run['generator']})")
     print(f"{header}\n{'-' * len(header)}")
     for s in run["steps"]:
         if "seconds" not in s:
-            print(f"{FORMATS[s['format']]:<16} {s['step']:<21} {s['status']}")
+            print(f"{FORMATS[s['format']]:<16} {_name(s):<25} {s['status']}")
             continue
-        print(f"{FORMATS[s['format']]:<16} {s['step']:<21} {s['rows']:>11,} {s['seconds']:>8.1f} "
+        print(f"{FORMATS[s['format']]:<16} {_name(s):<25} {s['rows']:>11,} {s['seconds']:>8.1f} "
               f"{_num(s['flow_seconds'], '.1f'):>7} {_num(s['startup_seconds'], '.1f'):>7} {s['rows_per_second']:>10,} "
               f"{s['peak_rss_mb']:>12,} {s['db_mb']:>8,.1f} {_num(s['output_rows'], ','):>11} "
               f"{_num(s['billed_cost'], ',.2f'):>13}  {s['status']}")
     print()
     for s in run["steps"]:
         if s.get("dbt_parse_seconds") is not None:
-            print(f"{FORMATS[s['format']]:<16} {s['step']:<21} dbt start to first node "
+            print(f"{FORMATS[s['format']]:<16} {_name(s):<25} dbt start to first node "
                   f"{s['dbt_parse_seconds']:.1f} s: {s['dbt_partial_parse'] or 'partial parsing not reported'}")
     print()
     for v, by_pair in run["ratios"].items():
@@ -476,6 +499,10 @@ def print_table(run: dict) -> None:
         met = {True: "met", False: "NOT met", None: "not judged at this size"}[t["met"]]
         measured = f"{t['measured']:,}{t['unit']}"
         print(f"{FORMATS[t['format']]:<16} {t['target']:<46} {measured:>10} (target {t['limit']}): {met}")
+
+
+def _name(step: dict) -> str:
+    return f"{step['step']} #{step['run']}" if "run" in step else step["step"]
 
 
 def _num(value: float | int | None, spec: str) -> str:
