@@ -412,7 +412,7 @@ def targets(steps: list[dict], usage_rows: int) -> list[dict]:
             if base and name in by_step:
                 ratio = round(by_step[name]["seconds"] / base["seconds"], 2)
                 out.append(_target(v, f"{name} wall / baseline wall", ratio, "x", f"<= {limit}x", ratio <= limit))
-        finops = [s for s in by_step.values() if s["step"] in FINOPS_STEPS]
+        finops = [s for s in steps if s["format"] == v and s["status"] == "ok" and s["step"] in FINOPS_STEPS]
         if finops:
             peak = max(s["peak_rss_mb"] for s in finops)
             judged = usage_rows >= RSS_TARGET_ROWS
