@@ -22,7 +22,6 @@ import platform
 import re
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -122,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure_format(data: Dataset, work: Path, build_ctas: bool, report: bool, compare: bool,
-                   peer: Path | None, peer_runs: int = PEER_RUNS) -> list[dict]:
+                   peer: Path | None, peer_runs: int) -> list[dict]:
     """The steps for one export, each in its own fresh data folder."""
     v = data.cur_version
     print(f"{FORMATS[v]}: {data.rows:,} rows in {len(data.files)} file(s), {data.bytes / 2**20:,.0f} MiB", flush=True)
@@ -373,12 +372,8 @@ def _ok_steps(steps: list[dict], v: str) -> dict[str, dict]:
     for s in steps:
         if s["format"] == v:
             runs.setdefault(s["step"], []).append(s)
-    out = {}
-    for name, tries in runs.items():
-        if all(t["status"] == "ok" for t in tries):
-            median = statistics.median_low(t["seconds"] for t in tries)
-            out[name] = next(t for t in tries if t["seconds"] == median)
-    return out
+    return {name: sorted(tries, key=lambda t: t["seconds"])[(len(tries) - 1) // 2]
+            for name, tries in runs.items() if all(t["status"] == "ok" for t in tries)}
 
 
 def ratios(steps: list[dict]) -> dict:
