@@ -6,7 +6,13 @@ working database. After each successful build, `focus.cost_and_usage` and the ma
 read are written as Parquet into a new version folder, and the symlink `published/current` is
 switched to it with one atomic rename: all of them at once. Dashboards open
 `published/finops-read.duckdb`, whose only content is a view per table over its file in
-`published/current/`: each query sees one complete version, old or new, never a mix.
+`published/current/`: a query sees complete files of one version, never one being written.
+
+Not a snapshot per query: DuckDB opens a Parquet file when it plans a query and again when it runs
+it, following the link each time. A query planned just before a switch and run just after fails
+("Invalid data", "Cannot open file"; run again, it reads the new version), and a query that reads
+two published tables could in that instant read them from consecutive versions. No path through
+a link avoids this; a catalog with snapshots (such as DuckLake) would.
 """
 
 from __future__ import annotations
