@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     if compare and peer is None:
         print(f"{PEER} not found: its step is skipped (install it: see benchmarks/README.md)", flush=True)
     data = datasets.ensure(args.rows)
-    # Builds write the offline report unless told not to: the `report` step times it on its own.
+    # A config may turn the offline report on: off in every step here, the `report` step times it.
     os.environ["OPEN_FINOPS_PROJECT_OFFLINE_REPORT"] = "false"
     work = Path(tempfile.mkdtemp(prefix="finops-bench-", dir=args.work_dir))
     try:

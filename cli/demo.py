@@ -46,7 +46,19 @@ def demo(args: argparse.Namespace) -> int:
     print(f"\nAWS restates {last} in the legacy CUR export; importing again replaces only that period:")
     v1 = sample_exports(config.samples)[0]
     write_cur_v1(Path(v1.path), report=v1.name, periods=[last], rows_per_period=args.rows, revision=2)
-    return run_import(args, data_dir=str(config.data_dir), sources=sources)
+    code = run_import(args, data_dir=str(config.data_dir), sources=sources)
+    if code == 0 and not config.offline_report:  # else the build wrote it
+        write_offline_report(config)
+    return code
+
+
+def write_offline_report(config: Config) -> None:
+    """The dashboards as one HTML file, as `finops report` writes it (seconds on the demo's data)."""
+    from openfinops.report.render import REPORT_FILE, write_report
+
+    report = config.data_dir / REPORT_FILE
+    write_report(config.data_dir / "published", report)
+    print(f"dashboards, offline: {report}")
 
 
 def write_samples(config: Config, rows: int = 2000) -> tuple[str, ...]:

@@ -31,16 +31,13 @@ def prefect_server():
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path, monkeypatch):
     """No developer config.toml, ./data (sample exports) or OPEN_FINOPS_* variables leak into tests:
-    OPEN_FINOPS_CONFIG names an empty file (a named file must exist), so the defaults apply, but
-    one: builds write no offline report (seconds each), except in the tests of the report, which
-    turn it on, and in the module and session fixtures that import for them."""
+    OPEN_FINOPS_CONFIG names an empty file (a named file must exist), so the defaults apply."""
     for key in list(os.environ):
         if key.startswith("OPEN_FINOPS_"):
             monkeypatch.delenv(key)
     empty = tmp_path / "empty-config.toml"
     empty.touch()
     monkeypatch.setenv("OPEN_FINOPS_CONFIG", str(empty))
-    monkeypatch.setenv("OPEN_FINOPS_PROJECT_OFFLINE_REPORT", "false")
     monkeypatch.chdir(tmp_path)
 
 

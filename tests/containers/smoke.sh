@@ -50,4 +50,7 @@ con = duckdb.connect('/data/finops.duckdb', read_only=True)
 print(con.execute('SELECT count(*) FROM focus.cost_and_usage').fetchone()[0])" | tr -d '\r' | grep -E '^[0-9]+$' | tail -n 1)
 echo "smoke: focus.cost_and_usage has $rows rows in the data volume"
 [ "$rows" -gt 0 ]
+# The worker's runs write the offline report (compose.yaml turns it on).
+compose exec -T worker test -s /data/reports/dashboards.html
+echo "smoke: the worker wrote the offline report"
 echo "smoke: ok"

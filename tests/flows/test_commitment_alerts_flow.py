@@ -25,7 +25,7 @@ def receiver(tmp_path, data_dir, monkeypatch):
     the block exist on the test server for the test only."""
     hook = Receiver()
     config = tmp_path / "config.toml"
-    config.write_text(f'[project]\ndata_dir = "{data_dir}"\noffline_report = false\n\n'
+    config.write_text(f'[project]\ndata_dir = "{data_dir}"\n\n'
                       f'[notifications]\nchannel = "webhook"\nurl = "{hook.url}"\ncommitment_expiry_days = 45\n')
     monkeypatch.setenv("OPEN_FINOPS_CONFIG", str(config))
     monkeypatch.setenv("OPEN_FINOPS_NOTIFICATIONS_COMMITMENT_MIN_UTILIZATION_PCT", "70")  # env over file

@@ -66,12 +66,12 @@ def test_import_builds_a_focus_table_that_reconciles_with_raw_cur(built):
     assert published == query(data_dir, "SELECT count(*), sum(BilledCost) FROM focus.cost_and_usage")[0]
 
 
-def test_each_build_writes_the_offline_report_and_links_it_unless_turned_off(built, monkeypatch):
+def test_a_build_writes_the_offline_report_and_links_it_when_turned_on(built, monkeypatch):
     data_dir, _, _ = built
     report = (data_dir / "reports" / "dashboards.html").resolve()
-    assert not report.exists()  # the tests turn it off (conftest.py)
+    assert not report.exists()  # the default: off
 
-    monkeypatch.delenv("OPEN_FINOPS_PROJECT_OFFLINE_REPORT")  # the default: on
+    monkeypatch.setenv("OPEN_FINOPS_PROJECT_OFFLINE_REPORT", "true")
     assert focus_build(data_dir=str(data_dir), return_state=True).is_completed()
     assert report.stat().st_size > 1_000_000
     report.unlink()
@@ -80,7 +80,7 @@ def test_each_build_writes_the_offline_report_and_links_it_unless_turned_off(bui
     assert focus_build(data_dir=str(data_dir), return_state=True).is_completed()
     assert not report.exists()
 
-    monkeypatch.delenv("OPEN_FINOPS_PROJECT_OFFLINE_REPORT")
+    monkeypatch.setenv("OPEN_FINOPS_PROJECT_OFFLINE_REPORT", "true")
     assert focus_build(data_dir=str(data_dir), return_state=True).is_completed()
     assert report.exists()
     with get_client(sync_client=True) as client:

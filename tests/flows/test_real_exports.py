@@ -69,7 +69,7 @@ def imported(real_exports, tmp_path_factory):
     """All real exports configured in a config.toml and imported with `finops aws import-cur`."""
     work = tmp_path_factory.mktemp("real")
     config = work / "config.toml"
-    config.write_text(f'[project]\ndata_dir = "{work / "data"}"\n' + "".join(
+    config.write_text(f'[project]\ndata_dir = "{work / "data"}"\noffline_report = true\n' + "".join(
         f'[[aws.exports]]\nname = "{s["name"]}"\ncur_version = "{s["cur_version"]}"\npath = "{s["path"]}"\n'
         for s in real_exports))
     before = os.environ.get("OPEN_FINOPS_CONFIG")

@@ -26,6 +26,7 @@ def demo_data_dir(tmp_path_factory) -> Path:
         for key in [k for k in os.environ if k.startswith("OPEN_FINOPS_")]:
             mp.delenv(key)
         mp.setenv("OPEN_FINOPS_CONFIG", str(config))
+        mp.setenv("OPEN_FINOPS_PROJECT_OFFLINE_REPORT", "true")
         write_cur_v1(root / "cur", periods=DEMO_PERIODS, rows_per_period=400)
         write_cur_v2(root / "cur2", periods=DEMO_PERIODS, rows_per_period=400)
         write_cur_v1(root / "broken", report=BROKEN_EXPORT, periods=DEMO_PERIODS[-1:], rows_per_period=50,

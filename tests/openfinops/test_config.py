@@ -54,9 +54,8 @@ def test_defaults_without_file_or_environment(tmp_path):
 
 
 def test_default_call_uses_the_isolated_environment(tmp_path, monkeypatch):
-    # conftest points OPEN_FINOPS_CONFIG at an empty file (no developer config leaks in) and turns
-    # the offline report off
-    assert load_config() == Config(offline_report=False)
+    # conftest points OPEN_FINOPS_CONFIG at an empty file: no developer config leaks in
+    assert load_config() == Config()
     monkeypatch.setenv("OPEN_FINOPS_PROJECT_DATA_DIR", str(tmp_path / "from-env"))
     assert load_config().data_dir == tmp_path / "from-env"
 
@@ -144,10 +143,12 @@ def test_unknown_project_key_from_environment(tmp_path):
         load_config(tmp_path / "missing.toml", {"OPEN_FINOPS_PROJECT_DATADIR": "x"})
 
 
-def test_offline_report_is_on_unless_turned_off(tmp_path):
-    assert load_config(tmp_path / "missing.toml", {}).offline_report is True
-    assert load_config(tmp_path / "missing.toml", {"OPEN_FINOPS_PROJECT_OFFLINE_REPORT": "no"}).offline_report is False
-    assert load_config(_write(tmp_path, "[project]\noffline_report = false\n"), {}).offline_report is False
+def test_offline_report_is_off_unless_turned_on(tmp_path):
+    assert load_config(tmp_path / "missing.toml", {}).offline_report is False
+    assert load_config(tmp_path / "missing.toml", {"OPEN_FINOPS_PROJECT_OFFLINE_REPORT": "yes"}).offline_report is True
+    assert load_config(_write(tmp_path, "[project]\noffline_report = true\n"), {}).offline_report is True
+    assert load_config(_write(tmp_path, "[project]\noffline_report = true\n"),
+                       {"OPEN_FINOPS_PROJECT_OFFLINE_REPORT": "false"}).offline_report is False
     with pytest.raises(ConfigError, match="offline_report must be true or false"):
         load_config(_write(tmp_path, '[project]\noffline_report = "sometimes"\n'), {})
 
