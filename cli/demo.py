@@ -12,6 +12,7 @@ from openfinops.providers.aws.config import sample_exports
 
 from . import azure, gcp
 from .aws import run_import
+from .report import run_report
 
 
 def register(nouns: argparse._SubParsersAction) -> None:
@@ -48,17 +49,12 @@ def demo(args: argparse.Namespace) -> int:
     write_cur_v1(Path(v1.path), report=v1.name, periods=[last], rows_per_period=args.rows, revision=2)
     code = run_import(args, data_dir=str(config.data_dir), sources=sources)
     if code == 0 and not config.offline_report:  # else the build wrote it
-        write_offline_report(config)
+        # `finops report` into the file a build writes (seconds on the demo's data)
+        from openfinops.report.render import REPORT_FILE
+
+        code = run_report(argparse.Namespace(data_dir=args.data_dir, out=config.data_dir / REPORT_FILE,
+                                             dashboards=None, top=None))
     return code
-
-
-def write_offline_report(config: Config) -> None:
-    """The dashboards as one HTML file, as `finops report` writes it (seconds on the demo's data)."""
-    from openfinops.report.render import REPORT_FILE, write_report
-
-    report = config.data_dir / REPORT_FILE
-    write_report(config.data_dir / "published", report)
-    print(f"dashboards, offline: {report}")
 
 
 def write_samples(config: Config, rows: int = 2000) -> tuple[str, ...]:

@@ -143,7 +143,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
         values = dict(raw.get(key, {}))
         _apply_env(env, key.upper(), values)
         providers[key] = section.parse(values, str(path))
-    offline_report = parse_bool(project.get("offline_report", False), "[project] offline_report")
+    offline_report = parse_bool(project.get("offline_report", Config.offline_report), "[project] offline_report")
     return Config(data_dir=Path(data_dir), offline_report=offline_report, notifications=Notifications(**notifications),
                   providers=providers)
 
